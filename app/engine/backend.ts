@@ -1,0 +1,131 @@
+/**
+ * Chooses the TF.js backend a process trains on, once, and says which one it got.
+ *
+ * Order (STUDIO.md): tfjs-node-gpu (CUDA) → tfjs-node (CPU, native) → wasm (XNNPACK) → cpu (pure JS).
+ * The native packages are optional dependencies: on machines without internet their install fails and
+ * npm skips them, so they are imported lazily and their absence is an ordinary fallback, not an error.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendAttempt {
+  candidate: string;
+  error: string;
+}
+
+export interface BackendInfo {
+  /** The TF.js backend name the engine runs on. */
+  name: BackendName;
+  /** The npm package that provides it. */
+  packageName: string;
+  /** Human-readable device, e.g. "CPU (wasm, SIMD)" or "GPU: NVIDIA GeForce RTX 3060". */
+  device: string;
+  /** Whether an explicit request (FSAM_BACKEND) chose it. */
+  forced: boolean;
+  /** Candidates tried before this one, and why each was not used. */
+  skipped: BackendAttempt[];
+}
+
+interface Candidate {
+  label: string;
+  name: BackendName;
+  packageName: string;
+  load: () => Promise<string>;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** nvidia-smi is the only reliable place to read the GPU's name; tfjs-node does not expose it. */
+async function gpuName(): Promise<string | undefined> {
+  try {
+    const { stdout } = await execFileAsync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { timeout: 3000 });
+    const first = stdout.split('\n')[0]?.trim();
+    return first || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function loadNative(packageName: string): Promise<string> {
+  await import(packageName);
+  await activate('tensorflow');
+  const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+  if (backend.isUsingGpuDevice) return `GPU: ${(await gpuName()) ?? 'CUDA device'}`;
+  return packageName.endsWith('-gpu') ? 'CPU (native TensorFlow; no CUDA device found)' : 'CPU (native TensorFlow)';
+}
+
+async function loadWasm(): Promise<string> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  const { registerWasmGradientKernels } = await import('./wasmGradientKernels.js');
+  registerWasmGradientKernels();
+  await activate('wasm');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return `CPU (wasm${simd ? ', SIMD' : ''}${threads ? ', threads' : ''})`;
+}
+
+async function activate(name: BackendName): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`TF.js could not initialise the ${name} backend`);
+  await tf.ready();
+}
+
+const CANDIDATES: Candidate[] = [
+  { label: 'tensorflow (GPU)', name: 'tensorflow', packageName: '@tensorflow/tfjs-node-gpu', load: () => loadNative('@tensorflow/tfjs-node-gpu') },
+  { label: 'tensorflow (CPU)', name: 'tensorflow', packageName: '@tensorflow/tfjs-node', load: () => loadNative('@tensorflow/tfjs-node') },
+  { label: 'wasm', name: 'wasm', packageName: '@tensorflow/tfjs-backend-wasm', load: loadWasm },
+  {
+    label: 'cpu',
+    name: 'cpu',
+    packageName: '@tensorflow/tfjs-backend-cpu',
+    load: async () => {
+      await activate('cpu');
+      return 'CPU (pure JavaScript)';
+    },
+  },
+];
+
+export function parseBackendName(value: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  throw new Error(`FSAM_BACKEND="${value}" is not a backend; use one of ${BACKEND_NAMES.join(', ')} (or leave it unset for the best available)`);
+}
+
+let chosen: Promise<BackendInfo> | undefined;
+
+/**
+ * Initialises the best backend (or the one FSAM_BACKEND / `requested` names) and returns what it is.
+ * Called once per process or worker thread; later calls return the same answer.
+ */
+export function initBackend(requested: string | undefined = process.env.FSAM_BACKEND): Promise<BackendInfo> {
+  chosen ??= chooseBackend(requested && requested.trim() !== '' ? parseBackendName(requested.trim()) : undefined);
+  return chosen;
+}
+
+async function chooseBackend(forcedName: BackendName | undefined): Promise<BackendInfo> {
+  const skipped: BackendAttempt[] = [];
+  const candidates = forcedName ? CANDIDATES.filter((c) => c.name === forcedName) : CANDIDATES;
+  for (const candidate of candidates) {
+    try {
+      const device = await candidate.load();
+      return { name: candidate.name, packageName: candidate.packageName, device, forced: forcedName !== undefined, skipped };
+    } catch (error) {
+      skipped.push({ candidate: candidate.label, error: firstLine(error) });
+    }
+  }
+  const tried = skipped.map((s) => `${s.candidate}: ${s.error}`).join('; ');
+  throw new Error(
+    forcedName
+      ? `FSAM_BACKEND=${forcedName} was requested but could not be loaded (${tried}). Unset FSAM_BACKEND to fall back automatically.`
+      : `No TF.js backend could be loaded (${tried}).`,
+  );
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
