@@ -9,6 +9,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// The core package registers no gradient functions in its Node build; the umbrella package does (and
+// tfjs-node requires it anyway). The registries are global, so our tfjs-core sees them.
+import '@tensorflow/tfjs';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -106,21 +109,32 @@ export function initBackend(requested: string | undefined = process.env.FSAM_BAC
   return chosen;
 }
 
+/**
+ * Loads and activates one backend by name (for tests and tools that compare backends in one process).
+ * Most code should call initBackend instead.
+ */
+export function loadBackend(name: BackendName): Promise<BackendInfo> {
+  return firstThatLoads(CANDIDATES.filter((c) => c.name === name), true);
+}
+
 async function chooseBackend(forcedName: BackendName | undefined): Promise<BackendInfo> {
+  return forcedName ? loadBackend(forcedName) : firstThatLoads(CANDIDATES, false);
+}
+
+async function firstThatLoads(candidates: Candidate[], forced: boolean): Promise<BackendInfo> {
   const skipped: BackendAttempt[] = [];
-  const candidates = forcedName ? CANDIDATES.filter((c) => c.name === forcedName) : CANDIDATES;
   for (const candidate of candidates) {
     try {
       const device = await candidate.load();
-      return { name: candidate.name, packageName: candidate.packageName, device, forced: forcedName !== undefined, skipped };
+      return { name: candidate.name, packageName: candidate.packageName, device, forced, skipped };
     } catch (error) {
       skipped.push({ candidate: candidate.label, error: firstLine(error) });
     }
   }
   const tried = skipped.map((s) => `${s.candidate}: ${s.error}`).join('; ');
   throw new Error(
-    forcedName
-      ? `FSAM_BACKEND=${forcedName} was requested but could not be loaded (${tried}). Unset FSAM_BACKEND to fall back automatically.`
+    forced
+      ? `The ${candidates[0]?.name} backend was requested (FSAM_BACKEND) but could not be loaded (${tried}). Unset FSAM_BACKEND to fall back automatically.`
       : `No TF.js backend could be loaded (${tried}).`,
   );
 }

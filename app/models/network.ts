@@ -1,0 +1,324 @@
+/**
+ * Turns a ModelSpec into a network of raw TF.js ops whose forward pass takes its parameters as arguments.
+ *
+ * Why not tf.layers: the sharpness-aware step evaluates the same network at w and at w + e. Passing the
+ * parameter tensors in makes the second pass a pure function of w + e — the weights are never overwritten,
+ * so "restore w exactly" holds by construction — and it lets the step decide which pass may update batch
+ * norm's moving statistics (only the first), which tf.layers cannot express.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Random } from '../engine/random.js';
+import type { Activation, LayerSpec, ModelSpec } from './spec.js';
+
+export type Initializer = 'heNormal' | 'glorotUniform' | 'zeros' | 'ones';
+
+export interface ParameterDeclaration {
+  name: string;
+  shape: number[];
+  initializer: Initializer;
+  /** Fan-in and fan-out used by the initializer. */
+  fans: [number, number];
+}
+
+export interface ForwardMode {
+  /** Batch statistics in batch norm (training) instead of the moving ones (inference). */
+  training: boolean;
+  /** Fold this pass's batch statistics into the moving ones. Only the first pass of a step does. */
+  updateMovingStats: boolean;
+}
+
+export const TRAINING_PASS: ForwardMode = { training: true, updateMovingStats: true };
+export const PERTURBED_PASS: ForwardMode = { training: true, updateMovingStats: false };
+export const INFERENCE: ForwardMode = { training: false, updateMovingStats: false };
+
+type Apply = (x: tf.Tensor, params: readonly tf.Tensor[], mode: ForwardMode) => tf.Tensor;
+
+interface MovingStatistics {
+  name: string;
+  mean: tf.Variable;
+  variance: tf.Variable;
+}
+
+export interface NamedWeights {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
+  switch (activation) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+  }
+}
+
+function describeShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Collects parameters and moving statistics while layers are compiled, and hands out their indices. */
+class Builder {
+  readonly parameters: ParameterDeclaration[] = [];
+  readonly movingStatistics: { name: string; channels: number }[] = [];
+
+  declare(name: string, shape: number[], initializer: Initializer, fans: [number, number]): number {
+    this.parameters.push({ name, shape, initializer, fans });
+    return this.parameters.length - 1;
+  }
+
+  declareMovingStatistics(name: string, channels: number): number {
+    this.movingStatistics.push({ name, channels });
+    return this.movingStatistics.length - 1;
+  }
+}
+
+interface Compiled {
+  apply: Apply;
+  outputShape: number[];
+}
+
+function compileSequence(
+  layers: readonly LayerSpec[],
+  inputShape: number[],
+  prefix: string,
+  builder: Builder,
+  statistics: () => MovingStatistics[],
+): Compiled {
+  const applies: Apply[] = [];
+  let shape = inputShape;
+  layers.forEach((layer, index) => {
+    const compiled = compileLayer(layer, shape, `${prefix}layer${index}`, builder, statistics);
+    applies.push(compiled.apply);
+    shape = compiled.outputShape;
+  });
+  return {
+    outputShape: shape,
+    apply: (x, params, mode) => applies.reduce((value, apply) => apply(value, params, mode), x),
+  };
+}
+
+function requireRank(layer: LayerSpec, name: string, shape: number[], rank: number, hint: string): void {
+  if (shape.length !== rank) {
+    throw new Error(`Model layer ${name} (${layer.type}) needs an input of rank ${rank} per example, got ${describeShape(shape)}; ${hint}`);
+  }
+}
+
+function compileLayer(
+  layer: LayerSpec,
+  shape: number[],
+  name: string,
+  builder: Builder,
+  statistics: () => MovingStatistics[],
+): Compiled {
+  switch (layer.type) {
+    case 'dense': {
+      requireRank(layer, name, shape, 1, 'add a flatten or globalAvgPool layer before it');
+      const inputs = shape[0]!;
+      const kernel = builder.declare(`${name}/kernel`, [inputs, layer.units], 'glorotUniform', [inputs, layer.units]);
+      const bias = layer.useBias ? builder.declare(`${name}/bias`, [layer.units], 'zeros', [inputs, layer.units]) : -1;
+      return {
+        outputShape: [layer.units],
+        apply: (x, params) => {
+          let y: tf.Tensor = tf.matMul(x as tf.Tensor2D, params[kernel] as tf.Tensor2D);
+          if (bias >= 0) y = tf.add(y, params[bias]!);
+          return activate(y, layer.activation);
+        },
+      };
+    }
+    case 'conv2d': {
+      requireRank(layer, name, shape, 3, 'conv2d takes [height, width, channels] inputs');
+      const [height, width, channels] = shape as [number, number, number];
+      const k = layer.kernelSize;
+      const kernel = builder.declare(`${name}/kernel`, [k, k, channels, layer.filters], 'heNormal', [k * k * channels, k * k * layer.filters]);
+      const bias = layer.useBias ? builder.declare(`${name}/bias`, [layer.filters], 'zeros', [0, 0]) : -1;
+      const out = (size: number) => (layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - k) / layer.strides) + 1);
+      if (out(height) < 1 || out(width) < 1) throw new Error(`Model layer ${name} (conv2d): a ${k}×${k} 'valid' kernel does not fit an input of ${describeShape(shape)}`);
+      return {
+        outputShape: [out(height), out(width), layer.filters],
+        apply: (x, params) => {
+          let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, params[kernel] as tf.Tensor4D, layer.strides, layer.padding);
+          if (bias >= 0) y = tf.add(y, params[bias]!);
+          return activate(y, layer.activation);
+        },
+      };
+    }
+    case 'batchNorm': {
+      const channels = shape[shape.length - 1]!;
+      const gamma = builder.declare(`${name}/gamma`, [channels], 'ones', [0, 0]);
+      const beta = builder.declare(`${name}/beta`, [channels], 'zeros', [0, 0]);
+      const stats = builder.declareMovingStatistics(name, channels);
+      const axes = shape.map((_, i) => i); // every axis but the channels, counting the batch axis as 0
+      return {
+        outputShape: shape,
+        apply: (x, params, mode) => {
+          const moving = statistics()[stats]!;
+          if (!mode.training) {
+            return tf.batchNorm(x, moving.mean, moving.variance, params[beta], params[gamma], layer.epsilon);
+          }
+          const { mean, variance } = tf.moments(x, axes);
+          if (mode.updateMovingStats) updateMovingStatistics(moving, mean, variance, x.size / channels, layer.momentum);
+          return tf.batchNorm(x, mean, variance, params[beta], params[gamma], layer.epsilon);
+        },
+      };
+    }
+    case 'relu':
+      return { outputShape: shape, apply: (x) => tf.relu(x) };
+    case 'tanh':
+      return { outputShape: shape, apply: (x) => tf.tanh(x) };
+    case 'flatten': {
+      const size = shape.reduce((a, b) => a * b, 1);
+      return { outputShape: [size], apply: (x) => tf.reshape(x, [x.shape[0]!, size]) };
+    }
+    case 'globalAvgPool':
+      requireRank(layer, name, shape, 3, 'globalAvgPool pools [height, width, channels] feature maps');
+      return { outputShape: [shape[2]!], apply: (x) => tf.mean(x, [1, 2]) };
+    case 'maxPool2d': {
+      requireRank(layer, name, shape, 3, 'maxPool2d pools [height, width, channels] feature maps');
+      const strides = layer.strides ?? layer.poolSize;
+      const out = (size: number) => Math.floor((size - layer.poolSize) / strides) + 1;
+      return {
+        outputShape: [out(shape[0]!), out(shape[1]!), shape[2]!],
+        apply: (x) => tf.maxPool(x as tf.Tensor4D, layer.poolSize, strides, 'valid'),
+      };
+    }
+    case 'paddedShortcut': {
+      requireRank(layer, name, shape, 3, 'paddedShortcut works on feature maps');
+      const [height, width, channels] = shape as [number, number, number];
+      const extra = layer.filters - channels;
+      if (extra < 0) throw new Error(`Model layer ${name} (paddedShortcut): filters ${layer.filters} is fewer than the input's ${channels} channels`);
+      const before = Math.floor(extra / 2);
+      return {
+        outputShape: [Math.ceil(height / layer.strides), Math.ceil(width / layer.strides), layer.filters],
+        apply: (x) => {
+          // a 1×1 average pool with a stride is a strided subsample whose gradient every backend has
+          const sub = layer.strides > 1 ? tf.avgPool(x as tf.Tensor4D, 1, layer.strides, 'valid') : x;
+          return extra > 0 ? tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, extra - before]]) : sub;
+        },
+      };
+    }
+    case 'residual': {
+      const body = compileSequence(layer.body, shape, `${name}/body/`, builder, statistics);
+      const shortcut = compileSequence(layer.shortcut, shape, `${name}/shortcut/`, builder, statistics);
+      if (describeShape(body.outputShape) !== describeShape(shortcut.outputShape)) {
+        throw new Error(
+          `Model layer ${name} (residual): the body gives ${describeShape(body.outputShape)} but the shortcut gives ${describeShape(shortcut.outputShape)}; they must match to be added`,
+        );
+      }
+      return {
+        outputShape: body.outputShape,
+        apply: (x, params, mode) => activate(tf.add(body.apply(x, params, mode), shortcut.apply(x, params, mode)), layer.activation),
+      };
+    }
+  }
+}
+
+function updateMovingStatistics(moving: MovingStatistics, mean: tf.Tensor, variance: tf.Tensor, count: number, momentum: number): void {
+  // like PyTorch, the moving variance is the unbiased estimate; normalisation itself uses the biased one
+  const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+  moving.mean.assign(tf.add(tf.mul(moving.mean, momentum), tf.mul(mean, 1 - momentum)));
+  moving.variance.assign(tf.add(tf.mul(moving.variance, momentum), tf.mul(unbiased, 1 - momentum)));
+}
+
+function initialValues(declaration: ParameterDeclaration, random: Random): Float32Array {
+  const size = declaration.shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  const [fanIn, fanOut] = declaration.fans;
+  switch (declaration.initializer) {
+    case 'zeros':
+      break;
+    case 'ones':
+      values.fill(1);
+      break;
+    case 'heNormal': {
+      const std = Math.sqrt(2 / fanIn);
+      for (let i = 0; i < size; i++) values[i] = std * random.truncatedNormal() / 0.8796256610342398; // keep the variance of the untruncated normal
+      break;
+    }
+    case 'glorotUniform': {
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < size; i++) values[i] = (2 * random.nextFloat() - 1) * limit;
+      break;
+    }
+  }
+  return values;
+}
+
+export interface NetworkOptions {
+  /** Seed of the initial weights; the same seed gives the same network on every backend. */
+  seed?: number;
+  /** Exact initial values by parameter name (golden fixtures, checkpoints); every parameter must be given. */
+  initialWeights?: ReadonlyMap<string, ArrayLike<number>>;
+}
+
+export class Network {
+  readonly parameters: tf.Variable[];
+  readonly declarations: readonly ParameterDeclaration[];
+  readonly outputShape: number[];
+  private readonly statistics: MovingStatistics[];
+  private readonly applyAll: Apply;
+
+  constructor(
+    readonly spec: ModelSpec,
+    options: NetworkOptions = {},
+  ) {
+    const builder = new Builder();
+    const compiled = compileSequence(spec.layers, spec.inputShape, '', builder, () => this.statistics);
+    this.applyAll = compiled.apply;
+    this.outputShape = compiled.outputShape;
+    this.declarations = builder.parameters;
+    const random = Random.stream(options.seed ?? 0, 'initial-weights');
+    this.parameters = builder.parameters.map((declaration) => {
+      const given = options.initialWeights?.get(declaration.name);
+      if (options.initialWeights && !given) throw new Error(`Initial weights lack "${declaration.name}"`);
+      const values = given ? Float32Array.from(given) : initialValues(declaration, random);
+      const expected = declaration.shape.reduce((a, b) => a * b, 1);
+      if (values.length !== expected) {
+        throw new Error(`Initial weights "${declaration.name}" have ${values.length} values; its shape ${describeShape(declaration.shape)} needs ${expected}`);
+      }
+      return tf.tidy(() => tf.variable(tf.tensor(values, declaration.shape), true));
+    });
+    this.statistics = builder.movingStatistics.map(({ name, channels }) => ({
+      name,
+      mean: tf.tidy(() => tf.variable(tf.zeros([channels]), false)),
+      variance: tf.tidy(() => tf.variable(tf.ones([channels]), false)),
+    }));
+  }
+
+  get parameterCount(): number {
+    return this.declarations.reduce((sum, d) => sum + d.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  get classCount(): number {
+    return this.outputShape[0]!;
+  }
+
+  /** Logits for a batch, with the given parameter tensors (the network's own, or perturbed copies). */
+  forward(params: readonly tf.Tensor[], x: tf.Tensor, mode: ForwardMode): tf.Tensor2D {
+    return this.applyAll(x, params, mode) as tf.Tensor2D;
+  }
+
+  predict(x: tf.Tensor): tf.Tensor2D {
+    return this.forward(this.parameters, x, INFERENCE);
+  }
+
+  /** The moving mean and variance of every batch-norm layer, by layer name. */
+  movingStatistics(): { name: string; mean: tf.Variable; variance: tf.Variable }[] {
+    return this.statistics;
+  }
+
+  readWeights(): NamedWeights[] {
+    return this.parameters.map((p, i) => ({ name: this.declarations[i]!.name, shape: [...p.shape], values: p.dataSync() as Float32Array }));
+  }
+
+  dispose(): void {
+    for (const p of this.parameters) p.dispose();
+    for (const s of this.statistics) {
+      s.mean.dispose();
+      s.variance.dispose();
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * One optimizer for every variant: plain (sgd), SAM/ASAM and F-SAM share this step; only the perturbation
+ * direction differs. The step is STUDIO.md's, to the letter:
+ *   g = ∇L_B(w) (this pass may update batch norm's moving statistics)
+ *   d = direction(g); e = perturbation(d)                     (skipped for plain sgd)
+ *   u = ∇L_B(w + e) on the same batch (this pass must not touch the moving statistics)
+ *   w ← base_step(w, u)
+ * w + e is a separate tensor list passed to the loss, so w itself is never modified and needs no restoring.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { PERTURBED_PASS, TRAINING_PASS, type ForwardMode } from '../models/network.js';
+import { createBaseOptimizer, type BaseOptimizer, type OptimizerStateEntry } from './baseOptimizers.js';
+import type { OptimizerConfig } from './config.js';
+import { FriendlyDirection, GradientDirection, perturbationFor, type PerturbationDirection } from './perturbation.js';
+import { globalNorm } from './tensorMath.js';
+
+/** The loss on this step's batch as a function of the weights (passed in) and the forward mode. */
+export type BatchLoss = (weights: readonly tf.Tensor[], mode: ForwardMode) => tf.Scalar;
+
+/** Order of the values in the packed per-step metrics tensor; NaN where a value does not apply. */
+export const STEP_METRIC_NAMES = ['loss', 'perturbedLoss', 'gradientNorm', 'perturbationNorm', 'emaNorm', 'gradientEmaCosine'] as const;
+export type StepMetricName = (typeof STEP_METRIC_NAMES)[number];
+
+export interface OptimizerState {
+  tensors: { name: string; shape: number[]; values: Float32Array }[];
+  counters: Record<string, number>;
+}
+
+export class TrainingOptimizer {
+  private readonly base: BaseOptimizer;
+  private readonly direction: PerturbationDirection | undefined;
+
+  constructor(
+    readonly config: OptimizerConfig,
+    private readonly weights: readonly tf.Variable[],
+  ) {
+    this.base = createBaseOptimizer(config, weights);
+    if (config.name === 'sam') this.direction = new GradientDirection();
+    else if (config.name === 'fsam') this.direction = new FriendlyDirection(weights, config.sigma, config.lambda);
+  }
+
+  /**
+   * One training step. Returns the step's scalars packed in one 1-D tensor (STEP_METRIC_NAMES order) so
+   * that the caller reads them back with a single asynchronous download; the caller disposes it.
+   */
+  step(batchLoss: BatchLoss, learningRate: number): tf.Tensor1D {
+    return tf.tidy(() => {
+      const first = tf.valueAndGrads((...w: tf.Tensor[]) => batchLoss(w, TRAINING_PASS))([...this.weights]);
+      const gradientNorm = globalNorm(first.grads);
+      const notApplicable = tf.scalar(Number.NaN);
+      if (!this.direction) {
+        this.base.update(this.weights, first.grads, learningRate);
+        return tf.stack([first.value, notApplicable, gradientNorm, notApplicable, notApplicable, notApplicable]) as tf.Tensor1D;
+      }
+      const { direction, emaNorm, gradientEmaCosine } = this.direction.next(first.grads);
+      const perturbation = perturbationFor(direction, this.weights, this.config.rho, this.config.adaptive);
+      const perturbed = this.weights.map((w, i) => tf.add(w, perturbation[i]!));
+      const second = tf.valueAndGrads((...w: tf.Tensor[]) => batchLoss(w, PERTURBED_PASS))(perturbed);
+      this.base.update(this.weights, second.grads, learningRate);
+      return tf.stack([
+        first.value,
+        second.value,
+        gradientNorm,
+        globalNorm(perturbation),
+        emaNorm ?? notApplicable,
+        gradientEmaCosine ?? notApplicable,
+      ]) as tf.Tensor1D;
+    });
+  }
+
+  private stateEntries(): OptimizerStateEntry[] {
+    return [...this.base.stateVariables(), ...(this.direction?.stateVariables() ?? [])];
+  }
+
+  /** Everything the optimizer carries between steps (momentum, Adam moments, F-SAM's EMA, counters). */
+  readState(): OptimizerState {
+    return {
+      tensors: this.stateEntries().map(({ name, variable }) => ({ name, shape: [...variable.shape], values: variable.dataSync() as Float32Array })),
+      counters: { ...this.base.counters(), ...(this.direction?.counters() ?? {}) },
+    };
+  }
+
+  restoreState(state: OptimizerState): void {
+    const byName = new Map(state.tensors.map((t) => [t.name, t]));
+    for (const { name, variable } of this.stateEntries()) {
+      const saved = byName.get(name);
+      if (!saved) throw new Error(`The checkpoint has no optimizer state "${name}"; it was saved by a different optimizer configuration`);
+      tf.tidy(() => variable.assign(tf.tensor(saved.values, saved.shape)));
+    }
+    this.base.restoreCounters(state.counters);
+    this.direction?.restoreCounters(state.counters);
+  }
+
+  dispose(): void {
+    this.base.dispose();
+    this.direction?.dispose();
+  }
+}
