@@ -247,6 +247,37 @@ function initialValues(declaration: ParameterDeclaration, random: Random): Float
   return values;
 }
 
+interface CompiledModel extends Compiled {
+  parameters: ParameterDeclaration[];
+  movingStatistics: { name: string; channels: number }[];
+}
+
+function compileModel(spec: ModelSpec, statistics: () => MovingStatistics[]): CompiledModel {
+  const builder = new Builder();
+  const compiled = compileSequence(spec.layers, spec.inputShape, '', builder, statistics);
+  return { ...compiled, parameters: builder.parameters, movingStatistics: builder.movingStatistics };
+}
+
+function countParameters(declarations: readonly ParameterDeclaration[]): number {
+  return declarations.reduce((sum, d) => sum + d.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+export interface ModelSummary {
+  parameterCount: number;
+  outputShape: number[];
+  parameters: { name: string; shape: number[] }[];
+}
+
+/** What a spec builds — parameter names, shapes and count — without allocating any tensor. */
+export function summarizeModel(spec: ModelSpec): ModelSummary {
+  const compiled = compileModel(spec, () => []);
+  return {
+    parameterCount: countParameters(compiled.parameters),
+    outputShape: compiled.outputShape,
+    parameters: compiled.parameters.map(({ name, shape }) => ({ name, shape })),
+  };
+}
+
 export interface NetworkOptions {
   /** Seed of the initial weights; the same seed gives the same network on every backend. */
   seed?: number;
@@ -265,13 +296,12 @@ export class Network {
     readonly spec: ModelSpec,
     options: NetworkOptions = {},
   ) {
-    const builder = new Builder();
-    const compiled = compileSequence(spec.layers, spec.inputShape, '', builder, () => this.statistics);
+    const compiled = compileModel(spec, () => this.statistics);
     this.applyAll = compiled.apply;
     this.outputShape = compiled.outputShape;
-    this.declarations = builder.parameters;
+    this.declarations = compiled.parameters;
     const random = Random.stream(options.seed ?? 0, 'initial-weights');
-    this.parameters = builder.parameters.map((declaration) => {
+    this.parameters = compiled.parameters.map((declaration) => {
       const given = options.initialWeights?.get(declaration.name);
       if (options.initialWeights && !given) throw new Error(`Initial weights lack "${declaration.name}"`);
       const values = given ? Float32Array.from(given) : initialValues(declaration, random);
@@ -281,7 +311,7 @@ export class Network {
       }
       return tf.tidy(() => tf.variable(tf.tensor(values, declaration.shape), true));
     });
-    this.statistics = builder.movingStatistics.map(({ name, channels }) => ({
+    this.statistics = compiled.movingStatistics.map(({ name, channels }) => ({
       name,
       mean: tf.tidy(() => tf.variable(tf.zeros([channels]), false)),
       variance: tf.tidy(() => tf.variable(tf.ones([channels]), false)),
@@ -289,7 +319,7 @@ export class Network {
   }
 
   get parameterCount(): number {
-    return this.declarations.reduce((sum, d) => sum + d.shape.reduce((a, b) => a * b, 1), 0);
+    return countParameters(this.declarations);
   }
 
   get classCount(): number {
