@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../engine/random.js';
+import { batchNormTraining, type BatchStatistics } from './batchNorm.js';
 import type { Activation, LayerSpec, ModelSpec } from './spec.js';
 
 export type Initializer = 'heNormal' | 'glorotUniform' | 'zeros' | 'ones';
@@ -151,7 +152,6 @@ function compileLayer(
       const gamma = builder.declare(`${name}/gamma`, [channels], 'ones', [0, 0]);
       const beta = builder.declare(`${name}/beta`, [channels], 'zeros', [0, 0]);
       const stats = builder.declareMovingStatistics(name, channels);
-      const axes = shape.map((_, i) => i); // every axis but the channels, counting the batch axis as 0
       return {
         outputShape: shape,
         apply: (x, params, mode) => {
@@ -159,9 +159,10 @@ function compileLayer(
           if (!mode.training) {
             return tf.batchNorm(x, moving.mean, moving.variance, params[beta], params[gamma], layer.epsilon);
           }
-          const { mean, variance } = tf.moments(x, axes);
-          if (mode.updateMovingStats) updateMovingStatistics(moving, mean, variance, x.size / channels, layer.momentum);
-          return tf.batchNorm(x, mean, variance, params[beta], params[gamma], layer.epsilon);
+          const onStatistics = mode.updateMovingStats
+            ? ({ mean, variance, count }: BatchStatistics) => updateMovingStatistics(moving, mean, variance, count, layer.momentum)
+            : undefined;
+          return batchNormTraining(x, params[gamma]!, params[beta]!, layer.epsilon, onStatistics);
         },
       };
     }

@@ -1,0 +1,79 @@
+/** `bench`: median step times of sgd, sam and fsam on the small CNN and ResNet-20, and their ratios. */
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../engine/backend.js';
+import { BENCHMARK_MODELS, benchmarkSteps, stepRatios } from '../../training/benchmark.js';
+import { parseOptimizerList } from '../runOptions.js';
+import { formatTable } from '../table.js';
+import { UsageError } from '../usage.js';
+
+export const BENCH_HELP = `fsam-studio bench — how fast a training step is on this machine
+
+Usage: fsam-studio bench [--json] [--steps N] [--warmup N] [--batch-size N] [--models cnn,resnet20] [--optimizers sgd,sam,fsam]
+
+Measures the median milliseconds per training step (forward, backward, optimizer, metrics read back) of each
+optimizer on the small CNN (28×28×1) and ResNet-20 (32×32×3), steps interleaved across optimizers so that
+noise hits them alike, and prints samOverSgd and fsamOverSam. Defaults: 20 timed steps after 3 warm-up steps,
+batch 128.`;
+
+function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new UsageError(`--${flag} must be a whole number ≥ 1, got "${value}"`);
+  return parsed;
+}
+
+export async function benchCommand(args: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      options: {
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        steps: { type: 'string' },
+        warmup: { type: 'string' },
+        'batch-size': { type: 'string' },
+        models: { type: 'string' },
+        optimizers: { type: 'string' },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(BENCH_HELP);
+    return 0;
+  }
+  const modelNames = (flags.models ?? BENCHMARK_MODELS.map((m) => m.model).join(',')).split(',').map((s) => s.trim());
+  const models = modelNames.map((name) => {
+    const found = BENCHMARK_MODELS.find((m) => m.model === name);
+    if (!found) throw new UsageError(`--models: "${name}" is not a benchmark model; use ${BENCHMARK_MODELS.map((m) => m.model).join(', ')}`);
+    return found;
+  });
+  const batchSize = positiveInteger('batch-size', flags['batch-size'], 128);
+  const timedSteps = positiveInteger('steps', flags.steps, 20);
+  const warmupSteps = positiveInteger('warmup', flags.warmup, 3);
+  const backend = await initBackend();
+  const showProgress = !flags.json && process.stderr.isTTY;
+  const timings = await benchmarkSteps({
+    models,
+    optimizers: parseOptimizerList('optimizers', flags.optimizers ?? 'sgd,sam,fsam'),
+    batchSize,
+    warmupSteps,
+    timedSteps,
+    onProgress: showProgress ? (message) => process.stderr.write(`\r${message}   `) : undefined,
+  });
+  if (showProgress) process.stderr.write('\n');
+  const report = { backend: backend.name, device: backend.device, batchSize, warmupSteps, timedSteps, steps: timings, ratios: stepRatios(timings) };
+  if (flags.json) {
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  console.log(`backend: ${backend.name} — ${backend.device}; batch ${batchSize}, median of ${timedSteps} steps after ${warmupSteps} warm-up`);
+  console.log(formatTable(['model', 'optimizer', 'median ms/step', 'min ms'], timings.map((t) => [t.model, t.optimizer, t.medianMs.toFixed(1), t.minMs.toFixed(1)])));
+  for (const [model, ratio] of Object.entries(report.ratios)) {
+    console.log(`${model}: sam/sgd ${ratio.samOverSgd?.toFixed(3) ?? '—'}, fsam/sam ${ratio.fsamOverSam?.toFixed(3) ?? '—'}`);
+  }
+  return 0;
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/** fsam-studio: the command line of F-SAM Studio. */
+import { benchCommand, BENCH_HELP } from './commands/bench.js';
+import { infoCommand } from './commands/info.js';
+import { compareCommand, trainCommand } from './commands/runs.js';
+import { EXIT_USAGE, UsageError } from './usage.js';
+
+const HELP = `fsam-studio — train and compare SGD, SAM and Friendly-SAM (F-SAM)
+
+Usage: fsam-studio <command> [options]    (every command takes --help)
+
+Commands:
+  train      train one model (default optimizer fsam)
+  compare    train sgd, sam and fsam from one seed, side by side (paired); --seeds repeats per seed
+  bench      median step time of each optimizer on the small CNN and ResNet-20
+  info       the backend in use, the models and the data sets
+  start      what \`npm start\` runs: info, then the quick comparison on the built-in data
+
+Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend.`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  train: trainCommand,
+  compare: compareCommand,
+  bench: benchCommand,
+  info: infoCommand,
+  start: async (args) => {
+    if (args.includes('--help')) {
+      console.log('fsam-studio start — prints the engine\'s capabilities, then runs `compare --preset quick`.');
+      return 0;
+    }
+    await infoCommand([]);
+    console.log('\nQuick comparison (sgd, sam, fsam; built-in data; small CNN):');
+    return compareCommand(['--preset', 'quick', ...args]);
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP);
+    return command === undefined ? EXIT_USAGE : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`"${command}" is not a command; use one of ${Object.keys(COMMANDS).join(', ')} (fsam-studio --help)`);
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`fsam-studio: ${error.message}`);
+      process.exitCode = EXIT_USAGE;
+    } else {
+      console.error(`fsam-studio: ${error instanceof Error ? error.message : String(error)}`);
+      if (process.env.FSAM_DEBUG) console.error(error);
+      process.exitCode = 1;
+    }
+  },
+);
+
+export { BENCH_HELP };

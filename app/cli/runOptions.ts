@@ -1,0 +1,172 @@
+/**
+ * The flags shared by `train` and `compare`, and how they become a validated TrainConfig:
+ * preset → JSON config file → flags, each overriding the one before.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, parseTrainConfig, type TrainConfig } from '../training/config.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/config.js';
+import { PRESETS } from './presets.js';
+import { UsageError } from './usage.js';
+
+export const RUN_FLAGS = {
+  preset: { type: 'string' },
+  config: { type: 'string' },
+  data: { type: 'string' },
+  'train-count': { type: 'string' },
+  'test-count': { type: 'string' },
+  model: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  schedule: { type: 'string' },
+  milestones: { type: 'string' },
+  gamma: { type: 'string' },
+  seed: { type: 'string' },
+  base: { type: 'string' },
+  lr: { type: 'string' },
+  momentum: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  nesterov: { type: 'boolean' },
+  rho: { type: 'string' },
+  sigma: { type: 'string' },
+  lambda: { type: 'string' },
+  adaptive: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const RUN_FLAGS_HELP = `Run settings (a preset, then --config FILE.json, then flags; later ones win):
+  --preset NAME          ${Object.entries(PRESETS).map(([name, p]) => `${name}: ${p.description}`).join('\n                         ')}
+  --config FILE          a JSON run config: {"data":…, "model":…, "optimizer":{…}, "epochs":…, …}
+  --data shapes10|DIR    the built-in generated set, or a folder of MNIST/Fashion-MNIST IDX files
+  --train-count N, --test-count N
+                         examples to generate (shapes10) or to keep (IDX)
+  --model NAME           mlp, cnn, resnet20, resnet32, resnet44, resnet56, resnet110 (default cnn)
+  --epochs N             default 3          --batch-size N   default 128
+  --schedule KIND        cosine (default), constant, multistep (with --milestones 30,60 --gamma 0.1)
+  --seed N               initial weights and batch order (default 1)
+  --base sgd|adamw       base optimizer (default sgd)
+  --lr X                 learning rate      --momentum X (0.9)   --weight-decay X (5e-4)   --nesterov
+  --rho X                perturbation radius (0.05)
+  --sigma X, --lambda X  F-SAM: EMA removal strength (1) and EMA decay (0.6)
+  --adaptive             ASAM-style perturbation (w² scaling)
+  --json                 print one JSON object instead of progress and a table`;
+
+type RunFlagValues = { [K in keyof typeof RUN_FLAGS]?: (typeof RUN_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+
+function numberFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) throw new UsageError(`--${flag} must be a number, got "${value}"`);
+  return parsed;
+}
+
+function listFlag(flag: string, value: string): number[] {
+  return value.split(',').map((part) => numberFlag(flag, part.trim())!);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--config ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`--config ${path}: not a JSON run config (${(error as Error).message})`);
+  }
+}
+
+type Plain = Record<string, unknown>;
+function isPlain(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge of plain objects; arrays and scalars are replaced; undefined leaves the base value. */
+function merge(base: Plain, override: Plain): Plain {
+  const result: Plain = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined) continue;
+    result[key] = isPlain(value) && isPlain(result[key]) ? merge(result[key] as Plain, value) : value;
+  }
+  return result;
+}
+
+function dataFromFlag(value: string | undefined): Plain | undefined {
+  if (value === undefined) return undefined;
+  // switching data set drops the preset's data fields (counts, paths) that belong to the other set
+  return value === 'shapes10' ? { name: 'shapes10' } : { name: 'idx', path: value };
+}
+
+function dataFromFlags(flags: RunFlagValues): Plain | undefined {
+  const counts = { trainCount: numberFlag('train-count', flags['train-count']), testCount: numberFlag('test-count', flags['test-count']) };
+  const chosen = dataFromFlag(flags.data);
+  if (!chosen && counts.trainCount === undefined && counts.testCount === undefined) return undefined;
+  return merge(chosen ?? {}, counts);
+}
+
+function flagsAsConfig(flags: RunFlagValues): Plain {
+  const schedule: Plain | undefined = flags.schedule
+    ? flags.schedule === 'multistep'
+      ? { kind: 'multistep', milestones: flags.milestones ? listFlag('milestones', flags.milestones) : undefined, gamma: numberFlag('gamma', flags.gamma) }
+      : { kind: flags.schedule }
+    : undefined;
+  return {
+    model: flags.model,
+    epochs: numberFlag('epochs', flags.epochs),
+    batchSize: numberFlag('batch-size', flags['batch-size']),
+    seed: numberFlag('seed', flags.seed),
+    schedule,
+    data: dataFromFlags(flags),
+    optimizer: {
+      base: flags.base,
+      lr: numberFlag('lr', flags.lr),
+      momentum: numberFlag('momentum', flags.momentum),
+      weightDecay: numberFlag('weight-decay', flags['weight-decay']),
+      nesterov: flags.nesterov,
+      rho: numberFlag('rho', flags.rho),
+      sigma: numberFlag('sigma', flags.sigma),
+      lambda: numberFlag('lambda', flags.lambda),
+      adaptive: flags.adaptive,
+    },
+  };
+}
+
+/** The run config the flags describe, for the given optimizer name. Throws UsageError naming the field. */
+export function buildRunConfig(flags: RunFlagValues, optimizerName: OptimizerName): TrainConfig {
+  let config: Plain = { data: { name: 'shapes10' }, optimizer: { lr: 0.05 } };
+  if (flags.preset !== undefined) {
+    const preset = PRESETS[flags.preset];
+    if (!preset) throw new UsageError(`--preset "${flags.preset}" is not a preset; use one of: ${Object.keys(PRESETS).join(', ')}`);
+    config = merge(config, preset.config as Plain);
+  }
+  if (flags.config !== undefined) config = merge(config, readConfigFile(flags.config));
+  const fromFlags = flagsAsConfig(flags);
+  if (flags.data !== undefined) config = { ...config, data: undefined };
+  config = merge(config, fromFlags);
+  config = merge(config, { optimizer: { name: optimizerName } });
+  try {
+    return parseTrainConfig(config);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export function parseOptimizerList(flag: string, value: string): OptimizerName[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(OPTIMIZER_NAMES as readonly string[]).includes(name)) throw new UsageError(`--${flag}: "${name}" is not an optimizer; use a comma-separated list of ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  if (names.length === 0) throw new UsageError(`--${flag} needs at least one of ${OPTIMIZER_NAMES.join(', ')}`);
+  return names as OptimizerName[];
+}
+
+export function parseSeedList(value: string): number[] {
+  const seeds = listFlag('seeds', value);
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError(`--seeds must be whole numbers ≥ 0 separated by commas, got "${value}"`);
+  return seeds;
+}

@@ -1,0 +1,85 @@
+/**
+ * Step-time benchmark: median milliseconds per training step of each optimizer on each model, with the
+ * optimizers' steps interleaved (sgd, sam, fsam, sgd, ...) so that machine noise hits them alike and the
+ * ratios measured in one run are fair.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Random } from '../engine/random.js';
+import { softmaxCrossEntropy } from '../models/loss.js';
+import { Network } from '../models/network.js';
+import { buildModelSpec, type ModelName } from '../models/zoo.js';
+import { parseOptimizerConfig, type OptimizerName } from '../optim/config.js';
+import { TrainingOptimizer } from '../optim/trainingOptimizer.js';
+
+export const BENCHMARK_MODELS: { model: ModelName; inputShape: [number, number, number] }[] = [
+  { model: 'cnn', inputShape: [28, 28, 1] },
+  { model: 'resnet20', inputShape: [32, 32, 3] },
+];
+
+export interface StepTiming {
+  model: ModelName;
+  optimizer: OptimizerName;
+  medianMs: number;
+  minMs: number;
+  timedSteps: number;
+}
+
+export interface BenchmarkOptions {
+  models: typeof BENCHMARK_MODELS;
+  optimizers: OptimizerName[];
+  batchSize: number;
+  warmupSteps: number;
+  timedSteps: number;
+  onProgress?: (message: string) => void;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export async function benchmarkSteps(options: BenchmarkOptions): Promise<StepTiming[]> {
+  const timings: StepTiming[] = [];
+  for (const { model, inputShape } of options.models) {
+    const random = Random.stream(0, 'benchmark-batch');
+    const x = tf.tensor(Float32Array.from({ length: options.batchSize * inputShape.reduce((a, b) => a * b, 1) }, () => random.normal()), [options.batchSize, ...inputShape]);
+    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from({ length: options.batchSize }, () => random.nextInt(10)), 'int32'), 10) as tf.Tensor2D);
+    const contestants = options.optimizers.map((name) => {
+      const network = new Network(buildModelSpec(model, inputShape, 10), { seed: 1 });
+      const optimizer = new TrainingOptimizer(parseOptimizerConfig({ name, lr: 0.01 }), network.parameters);
+      return { name, network, optimizer, times: [] as number[] };
+    });
+    for (let step = 0; step < options.warmupSteps + options.timedSteps; step++) {
+      for (const contestant of contestants) {
+        const start = performance.now();
+        const packed = contestant.optimizer.step((w, mode) => softmaxCrossEntropy(contestant.network.forward(w, x, mode), labels), 0.01);
+        await packed.data();
+        packed.dispose();
+        if (step >= options.warmupSteps) contestant.times.push(performance.now() - start);
+      }
+      options.onProgress?.(`${model}: step ${step + 1}/${options.warmupSteps + options.timedSteps}`);
+    }
+    for (const { name, network, optimizer, times } of contestants) {
+      timings.push({ model, optimizer: name, medianMs: median(times), minMs: Math.min(...times), timedSteps: times.length });
+      optimizer.dispose();
+      network.dispose();
+    }
+    tf.dispose([x, labels]);
+  }
+  return timings;
+}
+
+/** samOverSgd and fsamOverSam per model, from one run's medians. */
+export function stepRatios(timings: readonly StepTiming[]): Record<string, { samOverSgd: number | null; fsamOverSam: number | null }> {
+  const ratios: Record<string, { samOverSgd: number | null; fsamOverSam: number | null }> = {};
+  for (const model of new Set(timings.map((t) => t.model))) {
+    const of = (name: OptimizerName) => timings.find((t) => t.model === model && t.optimizer === name)?.medianMs;
+    const [sgd, sam, fsam] = [of('sgd'), of('sam'), of('fsam')];
+    ratios[model] = {
+      samOverSgd: sgd && sam ? sam / sgd : null,
+      fsamOverSam: sam && fsam ? fsam / sam : null,
+    };
+  }
+  return ratios;
+}

@@ -1,0 +1,42 @@
+/**
+ * A run's configuration: everything that decides what is trained and how. Validated here so the CLI, the
+ * service API and stored runs all speak the same, checked language.
+ */
+import { z } from 'zod';
+import { datasetSpecSchema } from '../data/index.js';
+import { modelNameSchema } from '../models/zoo.js';
+import { optimizerConfigSchema } from '../optim/config.js';
+import { scheduleSchema } from './schedule.js';
+
+
+export const trainConfigSchema = z.object({
+  data: datasetSpecSchema.default({ name: 'shapes10' }),
+  model: modelNameSchema.default('cnn'),
+  optimizer: optimizerConfigSchema,
+  epochs: z.number().int().positive().max(10_000).default(3),
+  batchSize: z.number().int().positive().max(8192).default(128),
+  schedule: scheduleSchema.default({ kind: 'cosine' }),
+  /** One seed decides the initial weights, the batch order and (later) augmentation: runs of one seed are paired. */
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  /** How many training examples to score at each epoch's end for train loss and accuracy (0: all). */
+  trainEvalCount: z.number().int().min(0).default(2000),
+});
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+/** Turns zod's first issue into a sentence naming the field, what was given, and what is allowed. */
+export function describeIssue(error: z.ZodError, prefix = ''): string {
+  const issue = error.issues[0]!;
+  const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  return `${field || 'config'}: ${issue.message}`;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseTrainConfig(input: unknown): TrainConfig {
+  const result = trainConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(`Invalid run configuration — ${describeIssue(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,194 @@
+/**
+ * The training loop of one run. It streams what happens as events (an async generator), so the CLI can
+ * print them, a worker thread can post them, and a test can collect them; `stop()` ends it between steps.
+ *
+ * Pairing: the initial weights come from the stream (seed, "initial-weights") and the batch order from
+ * (seed, "batches"); nothing about the optimizer touches either, so SGD, SAM and F-SAM runs of one seed
+ * see the same network and the same batches in the same order.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchToFloat, type ImageDataset } from '../data/dataset.js';
+import { Random } from '../engine/random.js';
+import { softmaxCrossEntropy } from '../models/loss.js';
+import { Network } from '../models/network.js';
+import { buildModelSpec } from '../models/zoo.js';
+import { STEP_METRIC_NAMES, TrainingOptimizer } from '../optim/trainingOptimizer.js';
+import type { TrainConfig } from './config.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+import { InputNormalizer } from './normalize.js';
+import { learningRateAt } from './schedule.js';
+
+export interface StepRecord {
+  /** 0-based index of the step over the whole run. */
+  step: number;
+  epoch: number;
+  loss: number;
+  /** Loss at w + e; null for plain SGD. */
+  perturbedLoss: number | null;
+  gradientNorm: number;
+  perturbationNorm: number | null;
+  /** F-SAM only: ‖m‖ and cos(g, m). */
+  emaNorm: number | null;
+  gradientEmaCosine: number | null;
+  learningRate: number;
+  stepMs: number;
+  samplesPerSecond: number;
+  /** Milliseconds since the run started. */
+  elapsedMs: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Steps done when the epoch ended. */
+  step: number;
+  train: Evaluation;
+  test: Evaluation;
+  elapsedMs: number;
+}
+
+export type RunStatus = 'completed' | 'stopped' | 'diverged';
+
+export interface RunSummary {
+  status: RunStatus;
+  message: string | null;
+  steps: number;
+  epochs: number;
+  finalTestAccuracy: number | null;
+  bestTestAccuracy: number | null;
+  finalTrainLoss: number | null;
+  wallSeconds: number;
+  /** Steps per second of training time (evaluation excluded). */
+  stepsPerSecond: number;
+}
+
+export type TrainerEvent =
+  | { type: 'started'; parameterCount: number; stepsPerEpoch: number; totalSteps: number }
+  | { type: 'step'; record: StepRecord }
+  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'finished'; summary: RunSummary };
+
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+export class Trainer {
+  readonly network: Network;
+  readonly optimizer: TrainingOptimizer;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  private readonly normalizer: InputNormalizer;
+  private readonly imageShape: number[];
+  private stopRequested = false;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly dataset: ImageDataset,
+  ) {
+    if (dataset.train.count < config.batchSize) {
+      throw new Error(`batchSize ${config.batchSize} is larger than the ${dataset.train.count} training examples of ${dataset.name}; lower batchSize`);
+    }
+    this.imageShape = [...dataset.imageShape];
+    this.stepsPerEpoch = Math.floor(dataset.train.count / config.batchSize);
+    this.totalSteps = this.stepsPerEpoch * config.epochs;
+    this.network = new Network(buildModelSpec(config.model, this.imageShape, dataset.classNames.length), { seed: config.seed });
+    this.optimizer = new TrainingOptimizer(config.optimizer, this.network.parameters);
+    this.normalizer = InputNormalizer.measure(dataset.train, dataset.imageShape[2]);
+  }
+
+  /** Ends the run after the step in progress; the run finishes with status "stopped". */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  async *run(): AsyncGenerator<TrainerEvent, RunSummary> {
+    const { config, dataset } = this;
+    const started = performance.now();
+    const batchOrder = Random.stream(config.seed, 'batches');
+    const trainEvalIndices = Random.stream(config.seed, 'train-eval')
+      .permutation(dataset.train.count)
+      .subarray(0, config.trainEvalCount === 0 ? dataset.train.count : Math.min(config.trainEvalCount, dataset.train.count));
+    const testIndices = Int32Array.from({ length: dataset.test.count }, (_, i) => i);
+    const pixels = new Float32Array(config.batchSize * this.imageShape.reduce((a, b) => a * b, 1));
+    const labels = new Int32Array(config.batchSize);
+    const classes = dataset.classNames.length;
+
+    let step = 0;
+    let trainingMs = 0;
+    let lastEpoch: EpochRecord | undefined;
+    let bestTestAccuracy: number | null = null;
+    const finish = (status: RunStatus, message: string | null): RunSummary => ({
+      status,
+      message,
+      steps: step,
+      epochs: lastEpoch ? lastEpoch.epoch + 1 : 0,
+      finalTestAccuracy: lastEpoch?.test.accuracy ?? null,
+      bestTestAccuracy,
+      finalTrainLoss: lastEpoch?.train.loss ?? null,
+      wallSeconds: (performance.now() - started) / 1000,
+      stepsPerSecond: trainingMs > 0 ? step / (trainingMs / 1000) : 0,
+    });
+
+    yield { type: 'started', parameterCount: this.network.parameterCount, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps };
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const order = batchOrder.permutation(dataset.train.count);
+      for (let batch = 0; batch < this.stepsPerEpoch; batch++) {
+        if (this.stopRequested) return yield* this.end(finish('stopped', `stopped by the user after ${step} steps`));
+        const indices = order.subarray(batch * config.batchSize, (batch + 1) * config.batchSize);
+        for (let row = 0; row < indices.length; row++) labels[row] = dataset.train.labels[indices[row]!]!;
+        batchToFloat(dataset.train, indices, pixels);
+        const learningRate = learningRateAt(config.schedule, config.optimizer.lr, step, this.totalSteps, this.stepsPerEpoch);
+
+        const stepStart = performance.now();
+        const packed = tf.tidy(() => {
+          const x = this.normalizer.apply(tf.tensor(pixels, [config.batchSize, ...this.imageShape]));
+          const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes) as tf.Tensor2D;
+          return this.optimizer.step((w, mode) => softmaxCrossEntropy(this.network.forward(w, x, mode), oneHot), learningRate);
+        });
+        const values = await packed.data();
+        packed.dispose();
+        const stepMs = performance.now() - stepStart;
+        trainingMs += stepMs;
+
+        const metric = (name: (typeof STEP_METRIC_NAMES)[number]) => values[STEP_METRIC_NAMES.indexOf(name)]!;
+        const record: StepRecord = {
+          step,
+          epoch,
+          loss: metric('loss'),
+          perturbedLoss: nullIfNaN(metric('perturbedLoss')),
+          gradientNorm: metric('gradientNorm'),
+          perturbationNorm: nullIfNaN(metric('perturbationNorm')),
+          emaNorm: nullIfNaN(metric('emaNorm')),
+          gradientEmaCosine: nullIfNaN(metric('gradientEmaCosine')),
+          learningRate,
+          stepMs,
+          samplesPerSecond: config.batchSize / (stepMs / 1000),
+          elapsedMs: performance.now() - started,
+        };
+        step += 1;
+        yield { type: 'step', record };
+        const [what, value] = Number.isFinite(record.loss) ? ['the perturbed loss', record.perturbedLoss ?? 0] : ['the loss', record.loss];
+        if (!Number.isFinite(value)) {
+          const became = Number.isNaN(value) ? 'NaN' : 'infinite';
+          return yield* this.end(finish('diverged', `${what} became ${became} at step ${record.step} (epoch ${epoch + 1}); lower the learning rate or rho`));
+        }
+      }
+      const train = await evaluate(this.network, this.normalizer, dataset.train, this.imageShape, trainEvalIndices);
+      const test = await evaluate(this.network, this.normalizer, dataset.test, this.imageShape, testIndices);
+      lastEpoch = { epoch, step, train, test, elapsedMs: performance.now() - started };
+      bestTestAccuracy = Math.max(bestTestAccuracy ?? 0, test.accuracy);
+      yield { type: 'epoch', record: lastEpoch };
+    }
+    return yield* this.end(finish('completed', null));
+  }
+
+  private async *end(summary: RunSummary): AsyncGenerator<TrainerEvent, RunSummary> {
+    yield { type: 'finished', summary };
+    return summary;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.network.dispose();
+    this.normalizer.dispose();
+  }
+}

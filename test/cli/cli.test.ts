@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../support/cli.js';
+
+const TINY = ['--model', 'mlp', '--train-count', '256', '--test-count', '64', '--batch-size', '32', '--epochs', '1'];
+
+test('every command answers --help with its usage and exit code 0', async () => {
+  for (const command of ['train', 'compare', 'bench', 'info', 'start']) {
+    const result = await runCli([command, '--help']);
+    assert.equal(result.code, 0, `${command} --help: ${result.stderr}`);
+    assert.match(result.stdout, new RegExp(`fsam-studio ${command}`));
+  }
+  const top = await runCli(['--help']);
+  assert.equal(top.code, 0);
+  assert.match(top.stdout, /train .*\n.*compare/s);
+});
+
+test('bad flags and config values exit 2 with a message naming the field and what is allowed', async () => {
+  const cases: [string[], RegExp][] = [
+    [['train', '--lr', 'fast'], /--lr must be a number, got "fast"/],
+    [['train', '--epochs', '0'], /epochs:/],
+    [['train', '--model', 'vgg99'], /model: .*"cnn"/],
+    [['train', '--optimizer', 'adam'], /"adam" is not an optimizer; .*sgd, sam, fsam/],
+    [['compare', '--seeds', '1,x'], /--seeds must be a number|--seeds must be whole numbers/],
+    [['train', '--preset', 'slow'], /"slow" is not a preset; use one of: quick/],
+    [['train', '--no-such-flag'], /Unknown option '--no-such-flag'/],
+    [['train', '--rho=-1'], /optimizer\.rho/],
+    [['frobnicate'], /"frobnicate" is not a command/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(args);
+    assert.equal(result.code, 2, `${args.join(' ')} exits 2 (stderr: ${result.stderr})`);
+    assert.match(result.stderr, message, args.join(' '));
+  }
+});
+
+test('a JSON config file is read, and a bad value in it is named', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'fsam-cli-'));
+  const bad = join(folder, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ optimizer: { name: 'fsam', lr: 0.1, lambda: 1.5 } }));
+  const result = await runCli(['train', '--config', bad]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /optimizer\.lambda/);
+  const broken = join(folder, 'broken.json');
+  writeFileSync(broken, '{ "epochs": ');
+  assert.match((await runCli(['train', '--config', broken])).stderr, /not a JSON run config/);
+});
+
+test('train --json prints one JSON object with the run', async () => {
+  const result = await runCli(['train', ...TINY, '--optimizer', 'sam', '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.equal(typeof report.backend, 'string');
+  assert.equal(report.runs.length, 1);
+  const [run] = report.runs;
+  assert.equal(run.optimizer, 'sam');
+  assert.equal(run.steps, 8);
+  for (const field of ['seed', 'finalTestAccuracy', 'bestTestAccuracy', 'finalTrainLoss', 'wallSeconds', 'stepsPerSecond']) {
+    assert.equal(typeof run[field], 'number', field);
+  }
+});
+
+test('compare --seeds runs every optimizer for every seed, paired, and prints a table without --json', async () => {
+  const json = await runCli(['compare', ...TINY, '--seeds', '3,4', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout);
+  assert.deepEqual(
+    report.runs.map((r: { optimizer: string; seed: number }) => `${r.optimizer}/${r.seed}`),
+    ['sgd/3', 'sam/3', 'fsam/3', 'sgd/4', 'sam/4', 'fsam/4'],
+  );
+  const table = await runCli(['compare', ...TINY, '--optimizers', 'sam,fsam']);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /optimizer\s+seed\s+status\s+final test acc/);
+  assert.match(table.stdout, /\nsam\s+1\s+completed/);
+  assert.match(table.stdout, /\nfsam\s+1\s+completed/);
+});
