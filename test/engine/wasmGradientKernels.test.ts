@@ -1,0 +1,356 @@
+/**
+ * The wasm kernels of app/engine/wasmGradientKernels.ts against the cpu backend's, on the real backends:
+ * the same seeded data goes through tf.grads of conv2d / depthwiseConv2d / maxPool on cpu and on wasm
+ * (switching with tf.setBackend), and the gradients must agree within 1e-4 of the result's magnitude
+ * (absolute below magnitude 1). What the gradient path cannot reach (dilations, dimRoundingMode) is
+ * checked by calling the kernels directly. Plus: no wasm memory leak, idempotent registration.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { loadBackend } from '../../app/engine/backend.js';
+import { registerWasmGradientKernels } from '../../app/engine/wasmGradientKernels.js';
+
+const TOLERANCE = 1e-4;
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pair = [number, number];
+
+/** Deterministic values in [-1, 1) (an LCG; the same array feeds both backends). */
+function seeded(size: number, seed: number): Float32Array {
+  let state = (seed * 2654435761) >>> 0;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Runs `compute` on cpu and on wasm and returns both results as plain arrays. */
+async function onBothBackends(compute: () => tf.Tensor[]): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
+  const results: Record<string, Float32Array[]> = {};
+  for (const name of ['cpu', 'wasm']) {
+    assert.ok(await tf.setBackend(name));
+    results[name] = tf.tidy(() => compute()).map((t) => {
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      return Float32Array.from(values);
+    });
+  }
+  return { cpu: results.cpu!, wasm: results.wasm! };
+}
+
+/** Largest |wasm − cpu| divided by max(1, largest |cpu|). */
+function relativeError(cpu: Float32Array, wasm: Float32Array): number {
+  assert.equal(wasm.length, cpu.length);
+  let scale = 1;
+  for (const v of cpu) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < cpu.length; i++) {
+    const diff = Math.abs(wasm[i]! - cpu[i]!);
+    worst = Math.max(worst, Number.isNaN(diff) ? Infinity : diff / scale);
+  }
+  return worst;
+}
+
+let worstError = 0;
+let casesRun = 0;
+
+function assertClose(label: string, cpu: Float32Array[], wasm: Float32Array[], names: string[]): void {
+  casesRun++;
+  for (let i = 0; i < cpu.length; i++) {
+    const err = relativeError(cpu[i]!, wasm[i]!);
+    worstError = Math.max(worstError, err);
+    assert.ok(err <= TOLERANCE, `${label}: ${names[i]} differs from cpu by ${err.toExponential(2)} (relative)`);
+  }
+}
+
+before(async () => {
+  await loadBackend('cpu');
+  await loadBackend('wasm'); // the engine's own path: imports the wasm backend and registers our kernels
+});
+
+interface ConvCase {
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  outChannels: number;
+  kernel: Pair;
+  strides: Pair;
+  pad: Pad;
+}
+
+const CONV_CASES: ConvCase[] = [];
+for (const [batch, height, width] of [[1, 9, 7], [8, 12, 10]] as const) {
+  for (const [inChannels, outChannels] of [[1, 4], [3, 8], [12, 6]] as const) {
+    for (const kernel of [1, 3, 5]) {
+      for (const strides of [1, 2]) {
+        for (const pad of ['same', 'valid'] as const) {
+          CONV_CASES.push({ batch, height, width, inChannels, outChannels, kernel: [kernel, kernel], strides: [strides, strides], pad });
+        }
+      }
+    }
+  }
+}
+// Non-square kernels and strides, numeric and explicit padding, both filter-gradient strategies (Ci ≤ 8 and > 8).
+CONV_CASES.push(
+  { batch: 4, height: 11, width: 8, inChannels: 2, outChannels: 5, kernel: [3, 1], strides: [2, 1], pad: 'same' },
+  { batch: 4, height: 11, width: 8, inChannels: 16, outChannels: 5, kernel: [1, 5], strides: [1, 3], pad: 'valid' },
+  { batch: 3, height: 10, width: 9, inChannels: 4, outChannels: 7, kernel: [3, 3], strides: [1, 1], pad: 1 },
+  { batch: 3, height: 10, width: 9, inChannels: 9, outChannels: 7, kernel: [3, 3], strides: [2, 2], pad: 2 },
+  { batch: 2, height: 8, width: 13, inChannels: 5, outChannels: 3, kernel: [3, 5], strides: [2, 1], pad: [[0, 0], [1, 2], [0, 3], [0, 0]] },
+  { batch: 2, height: 8, width: 13, inChannels: 10, outChannels: 3, kernel: [3, 3], strides: [1, 2], pad: [[0, 0], [4, 0], [0, 1], [0, 0]] },
+  { batch: 16, height: 28, width: 28, inChannels: 1, outChannels: 16, kernel: [3, 3], strides: [1, 1], pad: 'same' },
+  { batch: 8, height: 14, width: 14, inChannels: 16, outChannels: 32, kernel: [3, 3], strides: [1, 1], pad: 'same' },
+);
+
+function describeCase(c: { batch: number; height: number; width: number; inChannels: number; kernel: Pair; strides: Pair; pad: Pad }, extra: string): string {
+  return `x [${c.batch},${c.height},${c.width},${c.inChannels}] ${extra} k ${c.kernel.join('×')} s ${c.strides.join(',')} pad ${JSON.stringify(c.pad)}`;
+}
+
+describe('conv2d gradients on wasm equal cpu', () => {
+  CONV_CASES.forEach((c, index) => {
+    test(describeCase(c, `co ${c.outChannels}`), async () => {
+      const xShape = [c.batch, c.height, c.width, c.inChannels];
+      const wShape = [c.kernel[0], c.kernel[1], c.inChannels, c.outChannels];
+      const xValues = seeded(xShape.reduce((a, b) => a * b), 3 * index + 1);
+      const wValues = seeded(wShape.reduce((a, b) => a * b), 3 * index + 2);
+      const { cpu, wasm } = await onBothBackends(() => {
+        const x = tf.tensor4d(xValues, xShape as [number, number, number, number]);
+        const w = tf.tensor4d(wValues, wShape as [number, number, number, number]);
+        // A random linear read-out of the output makes dy a random tensor, not all ones.
+        const loss = (xs: tf.Tensor, ws: tf.Tensor) => {
+          const y = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.strides, c.pad);
+          return tf.sum(tf.mul(y, tf.tensor(seeded(y.size, 3 * index + 3), y.shape)));
+        };
+        return tf.grads(loss)([x, w]);
+      });
+      assertClose(describeCase(c, `co ${c.outChannels}`), cpu, wasm, ['dx', 'dw']);
+    });
+  });
+});
+
+interface DepthwiseCase {
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  multiplier: number;
+  kernel: Pair;
+  strides: Pair;
+  pad: Pad;
+}
+
+const DEPTHWISE_CASES: DepthwiseCase[] = [];
+for (const [batch, height, width] of [[1, 9, 7], [8, 12, 10]] as const) {
+  for (const [inChannels, multiplier] of [[1, 1], [3, 2], [8, 1]] as const) {
+    for (const kernel of [1, 3, 5]) {
+      for (const strides of [1, 2]) {
+        for (const pad of ['same', 'valid'] as const) {
+          DEPTHWISE_CASES.push({ batch, height, width, inChannels, multiplier, kernel: [kernel, kernel], strides: [strides, strides], pad });
+        }
+      }
+    }
+  }
+}
+DEPTHWISE_CASES.push(
+  { batch: 4, height: 11, width: 8, inChannels: 6, multiplier: 3, kernel: [3, 1], strides: [2, 1], pad: 'same' },
+  { batch: 3, height: 10, width: 9, inChannels: 4, multiplier: 2, kernel: [3, 3], strides: [2, 2], pad: 1 },
+  { batch: 2, height: 8, width: 13, inChannels: 5, multiplier: 1, kernel: [3, 5], strides: [1, 2], pad: [[0, 0], [1, 2], [0, 3], [0, 0]] },
+  { batch: 8, height: 14, width: 14, inChannels: 32, multiplier: 1, kernel: [3, 3], strides: [1, 1], pad: 'same' },
+);
+
+describe('depthwiseConv2d gradients on wasm equal cpu', () => {
+  DEPTHWISE_CASES.forEach((c, index) => {
+    test(describeCase(c, `mult ${c.multiplier}`), async () => {
+      const xShape = [c.batch, c.height, c.width, c.inChannels];
+      const wShape = [c.kernel[0], c.kernel[1], c.inChannels, c.multiplier];
+      const xValues = seeded(xShape.reduce((a, b) => a * b), 1000 + 3 * index);
+      const wValues = seeded(wShape.reduce((a, b) => a * b), 1001 + 3 * index);
+      const { cpu, wasm } = await onBothBackends(() => {
+        const x = tf.tensor4d(xValues, xShape as [number, number, number, number]);
+        const w = tf.tensor4d(wValues, wShape as [number, number, number, number]);
+        const loss = (xs: tf.Tensor, ws: tf.Tensor) => {
+          const y = tf.depthwiseConv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.strides, c.pad);
+          return tf.sum(tf.mul(y, tf.tensor(seeded(y.size, 1002 + 3 * index), y.shape)));
+        };
+        return tf.grads(loss)([x, w]);
+      });
+      assertClose(describeCase(c, `mult ${c.multiplier}`), cpu, wasm, ['dx', 'dw']);
+    });
+  });
+});
+
+/**
+ * TF.js refuses gradients through dilated convolutions, but the depthwise backprop kernels take a
+ * dilations attribute. The cpu backend's depthwise backprops ignore it in their loops, so the reference
+ * is the cpu kernel run undilated with the filter's zeros written out: a filter of size (K−1)·d+1 with
+ * the taps d apart has the same padding ('same' pads by the effective size) and the same products.
+ */
+describe('depthwise backprop kernels with dilation 2 equal cpu on the zero-inserted filter', () => {
+  const cases = [
+    { batch: 2, height: 11, width: 9, inChannels: 3, multiplier: 2, kernel: [3, 3] as Pair, pad: 'same' as Pad },
+    { batch: 1, height: 12, width: 12, inChannels: 4, multiplier: 1, kernel: [3, 2] as Pair, pad: 'valid' as Pad },
+    { batch: 8, height: 10, width: 7, inChannels: 2, multiplier: 1, kernel: [2, 3] as Pair, pad: [[0, 0], [2, 1], [1, 2], [0, 0]] as Pad },
+  ];
+  const dilation = 2;
+  cases.forEach((c, index) => {
+    const label = describeCase({ ...c, strides: [1, 1] }, `mult ${c.multiplier} dilation ${dilation}`);
+    test(label, async () => {
+      const [kh, kw] = c.kernel;
+      const effective: Pair = [(kh - 1) * dilation + 1, (kw - 1) * dilation + 1];
+      const xShape: [number, number, number, number] = [c.batch, c.height, c.width, c.inChannels];
+      const wShape: [number, number, number, number] = [kh, kw, c.inChannels, c.multiplier];
+      const xValues = seeded(xShape.reduce((a, b) => a * b), 2000 + index);
+      const wValues = seeded(wShape.reduce((a, b) => a * b), 2100 + index);
+      const dilated = dilateFilter(wValues, wShape, dilation);
+      const attrs = { strides: [1, 1], pad: c.pad };
+
+      assert.ok(await tf.setBackend('cpu'));
+      const reference = tf.tidy(() => {
+        const x = tf.tensor4d(xValues, xShape);
+        const y = tf.depthwiseConv2d(x, tf.tensor4d(dilated, [effective[0], effective[1], c.inChannels, c.multiplier]), 1, c.pad);
+        const dy = tf.tensor4d(seeded(y.size, 2200 + index), y.shape);
+        const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: tf.tensor4d(dilated, [effective[0], effective[1], c.inChannels, c.multiplier]) },
+          { ...attrs, dilations: [1, 1], inputShape: xShape }) as tf.Tensor;
+        const dwFull = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy },
+          { ...attrs, dilations: [1, 1], filterShape: [effective[0], effective[1], c.inChannels, c.multiplier] }) as tf.Tensor4D;
+        const dw = tf.stridedSlice(dwFull, [0, 0, 0, 0], [effective[0], effective[1], c.inChannels, c.multiplier], [dilation, dilation, 1, 1]);
+        return { dyValues: Float32Array.from(dy.dataSync()), dyShape: dy.shape, dx: Float32Array.from(dx.dataSync()), dw: Float32Array.from(dw.dataSync()) };
+      });
+
+      assert.ok(await tf.setBackend('wasm'));
+      const got = tf.tidy(() => {
+        const x = tf.tensor4d(xValues, xShape);
+        const dy = tf.tensor(reference.dyValues, reference.dyShape);
+        const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: tf.tensor4d(wValues, wShape) },
+          { ...attrs, dilations: [dilation, dilation], inputShape: xShape }) as tf.Tensor;
+        const dw = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy },
+          { ...attrs, dilations: [dilation, dilation], filterShape: wShape }) as tf.Tensor;
+        return { dx: Float32Array.from(dx.dataSync()), dw: Float32Array.from(dw.dataSync()) };
+      });
+      assertClose(label, [reference.dx, reference.dw], [got.dx, got.dw], ['dx', 'dw']);
+    });
+  });
+});
+
+function dilateFilter(values: Float32Array, [kh, kw, c, m]: [number, number, number, number], d: number): Float32Array {
+  const ekw = (kw - 1) * d + 1;
+  const out = new Float32Array(((kh - 1) * d + 1) * ekw * c * m);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const from = (i * kw + j) * c * m;
+      out.set(values.subarray(from, from + c * m), (i * d * ekw + j * d) * c * m);
+    }
+  }
+  return out;
+}
+
+/** Direct kernel calls for what the gradient path never produces: a rounding mode that grows the output. */
+describe('conv2d backprop kernels with dimRoundingMode ceil equal cpu', () => {
+  test('x [3,10,9,4] k 3×3 s 2 pad 1 ceil, and Ci 12', async () => {
+    for (const ci of [4, 12]) {
+      const xShape: [number, number, number, number] = [3, 10, 9, ci];
+      const filterShape: [number, number, number, number] = [3, 3, ci, 5];
+      const attrs = { strides: [2, 2], pad: 1, dataFormat: 'NHWC', dimRoundingMode: 'ceil' };
+      const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, 2, 1, 1, 'ceil');
+      const xValues = seeded(xShape.reduce((a, b) => a * b), 3000 + ci);
+      const wValues = seeded(filterShape.reduce((a, b) => a * b), 3100 + ci);
+      const dyValues = seeded(info.outShape.reduce((a, b) => a * b), 3200 + ci);
+      const { cpu, wasm } = await onBothBackends(() => {
+        const dy = tf.tensor4d(dyValues, info.outShape);
+        return [
+          tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xValues, xShape), dy }, { ...attrs, filterShape }) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: tf.tensor4d(wValues, filterShape) }, { ...attrs, inputShape: xShape }) as tf.Tensor,
+        ];
+      });
+      assertClose(`ceil Ci ${ci}`, cpu, wasm, ['dw', 'dx']);
+    }
+  });
+});
+
+/**
+ * MaxPoolGrad: the gradient goes to each window's first maximum. Inputs are rounded to halves and
+ * half of them zeroed so that most windows hold ties, and many windows' maximum is ≤ 0 (where wasm's own
+ * kernel drops the gradient). The last four cases are windows that do not tile the input (overlapping,
+ * padded, uneven, non-power-of-two), which take the general path.
+ */
+describe('maxPool gradients on wasm equal cpu, ties included', () => {
+  const cases: { shape: [number, number, number, number]; filter: Pair; strides: Pair; pad: 'same' | 'valid' }[] = [
+    { shape: [8, 12, 10, 3], filter: [2, 2], strides: [2, 2], pad: 'valid' },
+    { shape: [1, 8, 8, 16], filter: [2, 2], strides: [2, 2], pad: 'same' },
+    { shape: [4, 16, 8, 2], filter: [4, 2], strides: [4, 2], pad: 'valid' },
+    { shape: [2, 8, 12, 5], filter: [1, 4], strides: [1, 4], pad: 'valid' },
+    { shape: [16, 28, 28, 16], filter: [2, 2], strides: [2, 2], pad: 'valid' },
+    { shape: [4, 9, 9, 3], filter: [3, 3], strides: [2, 2], pad: 'same' },
+    { shape: [4, 9, 7, 3], filter: [2, 2], strides: [2, 2], pad: 'valid' },
+    { shape: [4, 9, 9, 3], filter: [3, 3], strides: [3, 3], pad: 'valid' },
+    { shape: [4, 10, 10, 3], filter: [2, 2], strides: [1, 1], pad: 'same' },
+  ];
+  cases.forEach((c, index) => {
+    const label = `x [${c.shape}] window ${c.filter.join('×')} s ${c.strides.join(',')} ${c.pad}`;
+    test(label, async () => {
+      const xValues = seeded(c.shape.reduce((a, b) => a * b), 4000 + index).map((v, i) => (i % 2 === 0 ? 0 : Math.round(v * 2) / 2));
+      const { cpu, wasm } = await onBothBackends(() => {
+        const x = tf.tensor4d(xValues, c.shape);
+        const loss = (xs: tf.Tensor) => {
+          const y = tf.maxPool(xs as tf.Tensor4D, c.filter, c.strides, c.pad);
+          return tf.sum(tf.mul(y, tf.tensor(seeded(y.size, 4100 + index), y.shape)));
+        };
+        return tf.grads(loss)([x]);
+      });
+      assertClose(label, cpu, wasm, ['dx']);
+    });
+  });
+});
+
+describe('wasm gradient kernels free what they allocate', () => {
+  test('repeated gradient steps leave tensors, tensor bytes, backend data and the wasm heap unchanged', async () => {
+    assert.ok(await tf.setBackend('wasm'));
+    const backend = tf.backend() as BackendWasm;
+    const x = tf.tensor4d(seeded(8 * 16 * 16 * 3, 7), [8, 16, 16, 3]);
+    const w1 = tf.variable(tf.tensor4d(seeded(3 * 3 * 3 * 12, 8), [3, 3, 3, 12]));
+    const w2 = tf.variable(tf.tensor4d(seeded(3 * 3 * 12, 9).map((v) => v * 0.5), [3, 3, 12, 1]));
+    const w3 = tf.variable(tf.tensor4d(seeded(3 * 3 * 12 * 10, 10).map((v) => v * 0.1), [3, 3, 12, 10]));
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => {
+        // Ci 3: batch-depthwise filter gradient; overlapping pooling: MaxPoolGrad by taps
+        const h1 = tf.maxPool(tf.relu(tf.conv2d(x, w1, 1, 'same')), 2, 1, 'same');
+        // tiling pooling: the elementwise MaxPoolGrad; depthwise gradients with stride 2
+        const h2 = tf.depthwiseConv2d(tf.maxPool(h1, 2, 2, 'valid'), w2, 2, 'same');
+        const h3 = tf.conv2d(h2, w3, 2, 'same'); // Ci 12: convolution filter gradient; phase-split input gradient
+        return tf.sum(tf.square(h3));
+      });
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    const snapshot = () => ({
+      tensors: tf.memory().numTensors,
+      bytes: tf.memory().numBytes,
+      dataIds: backend.numDataIds(),
+      heap: (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.byteLength,
+    });
+    for (let i = 0; i < 3; i++) step();
+    const start = snapshot();
+    for (let i = 0; i < 30; i++) step();
+    assert.deepEqual(snapshot(), start);
+    tf.dispose([x, w1, w2, w3]);
+  });
+});
+
+describe('registration', () => {
+  test('is idempotent and leaves the kernels registered for wasm', () => {
+    registerWasmGradientKernels();
+    registerWasmGradientKernels();
+    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad']) {
+      assert.ok(tf.getKernel(name, 'wasm'), `${name} is registered`);
+    }
+  });
+
+  test(`summary: every case within ${TOLERANCE}`, () => {
+    // node:test runs tests in order, so every comparison above has run by now.
+    console.log(`wasm gradient kernels: ${casesRun} comparisons, worst relative error ${worstError.toExponential(2)}`);
+    assert.ok(casesRun > 0);
+  });
+});
