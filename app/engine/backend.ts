@@ -13,6 +13,10 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-node requires it anyway). The registries are global, so our tfjs-core sees them.
 import '@tensorflow/tfjs';
 
+// PROD silences TF.js's console advice ("install the node backend"): the studio reports its backend and
+// the fallbacks it took itself (BackendInfo.skipped), in its own words.
+tf.env().set('PROD', true);
+
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 

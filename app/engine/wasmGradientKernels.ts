@@ -511,9 +511,37 @@ const MISSING: tf.KernelConfig[] = [
 ];
 
 /** Kernels wasm has that we replace (measured gains at their definitions). */
+// ---------------------------------------------------------------------------------------------
+// BatchMatMul without transposed operands
+// ---------------------------------------------------------------------------------------------
+
+/** wasm's own BatchMatMul, captured when ours replaces it. */
+let wasmBatchMatMul: tf.KernelFunc | undefined;
+
+/**
+ * wasm's BatchMatMul reaches XNNPACK only when neither operand is transposed; a transposed one — every
+ * dense layer's gradients, xᵀ·dy and dy·Wᵀ — runs a scalar loop (about 100 ms for the small CNN's
+ * 3136×128 layer). Transposing the operand explicitly first costs ~3 ns per value and keeps XNNPACK.
+ */
+function batchMatMul({ inputs, backend, attrs }: KernelArgs): Info {
+  const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+  const original = wasmBatchMatMul!;
+  if (!transposeA && !transposeB) return original({ inputs, backend: backend as object, attrs }) as Info;
+  return inScope(backend, (s) => {
+    const swapLastTwo = (t: Info) => {
+      const rank = t.shape.length;
+      return transpose(s, t, [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2]);
+    };
+    const a = transposeA ? swapLastTwo(inputs.a!) : inputs.a!;
+    const b = transposeB ? swapLastTwo(inputs.b!) : inputs.b!;
+    return original({ inputs: { a, b }, backend: backend as object, attrs: { ...attrs, transposeA: false, transposeB: false } }) as Info;
+  });
+}
+
 const REPLACEMENTS: tf.KernelConfig[] = [
   { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2dBackpropInput as tf.KernelFunc },
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad as tf.KernelFunc },
+  { kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc: batchMatMul as tf.KernelFunc },
 ];
 
 /**
@@ -529,7 +557,9 @@ export function registerWasmGradientKernels(): void {
   for (const config of REPLACEMENTS) {
     const current = tf.getKernel(config.kernelName, 'wasm');
     if (current?.kernelFunc === config.kernelFunc) continue; // already ours
+    if (config.kernelName === tf.BatchMatMul) wasmBatchMatMul = current?.kernelFunc;
     if (current) tf.unregisterKernel(config.kernelName, 'wasm');
-    tf.registerKernel(config);
+    // keep the replaced kernel's setup: wasm kernels bind their C functions in it, and ours may call them
+    tf.registerKernel({ ...config, setupFunc: current?.setupFunc });
   }
 }

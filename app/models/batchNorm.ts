@@ -2,10 +2,11 @@
  * Training-mode batch normalisation with a hand-written gradient.
  *
  * Why: tf.moments + tf.batchNorm differentiate through generic reductions over axes [0, 1, 2] and a tiled
- * broadcast, which on the wasm backend cost more than the convolutions (a Tile and a dozen Sums per layer).
- * Here every per-channel reduction is one matrix product with a row of ones over the [N·H·W, C] view —
- * XNNPACK's fastest kernel — and the backward pass is the closed form
- *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/σ · (dy − dβ/M − x̂·dγ/M)
+ * broadcast, which on the wasm backend cost more than the convolutions (a Tile and a dozen Sums per layer,
+ * each transposing its input first). Here every per-channel mean of a feature map is a global average pool
+ * (XNNPACK, one pass over memory) followed by a tiny [1, N]·[N, C] product, and the backward pass is the
+ * closed form
+ *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))
  * which includes the gradient through the batch mean and variance (ordinary training-mode BN).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,13 +18,21 @@ export interface BatchStatistics {
   count: number;
 }
 
-/** Column sums of a [M, C] matrix as [1, C], by a product with a row of ones. */
-function columnSums(ones: tf.Tensor2D, matrix: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(ones, matrix);
+/**
+ * Per-channel mean over every axis but the last, as [C]. For feature maps, the mean of per-image spatial
+ * means (equal-sized images, so exact); wasm's Sum over leading axes is ten times slower.
+ */
+function channelMeans(x: tf.Tensor, batchMeanRow: tf.Tensor2D): tf.Tensor1D {
+  const channels = x.shape[x.shape.length - 1]!;
+  const perExample =
+    x.rank === 4
+      ? tf.reshape(tf.avgPool(x as tf.Tensor4D, [x.shape[1]!, x.shape[2]!], 1, 'valid'), [x.shape[0]!, channels])
+      : tf.reshape(x, [-1, channels]);
+  return tf.reshape(tf.matMul(batchMeanRow, perExample as tf.Tensor2D), [channels]);
 }
 
 /**
- * Normalises x (any rank, channels last) with its batch statistics, scales by gamma and shifts by beta.
+ * Normalises x (channels last; rank 2 or 4) with its batch statistics, scales by gamma, shifts by beta.
  * `onStatistics` receives the batch mean and variance (for the moving averages) inside the caller's scope.
  */
 export function batchNormTraining(
@@ -33,29 +42,26 @@ export function batchNormTraining(
   epsilon: number,
   onStatistics?: (statistics: BatchStatistics) => void,
 ): tf.Tensor {
-  const shape = x.shape;
-  const channels = shape[shape.length - 1]!;
+  const channels = x.shape[x.shape.length - 1]!;
   const count = x.size / channels;
+  const rows = x.rank === 4 ? x.shape[0]! : count;
   const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const ones = tf.ones([1, count]) as tf.Tensor2D;
-    const flat = tf.reshape(input, [count, channels]) as tf.Tensor2D;
-    const mean = tf.div(columnSums(ones, flat), count);
-    const centered = tf.sub(flat, mean) as tf.Tensor2D;
-    const variance = tf.div(columnSums(ones, tf.square(centered) as tf.Tensor2D), count);
+    const batchMeanRow = tf.fill([1, rows], 1 / rows) as tf.Tensor2D;
+    const mean = channelMeans(input, batchMeanRow);
+    const centered = tf.sub(input, mean);
+    const variance = channelMeans(tf.square(centered), batchMeanRow);
     const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
-    const normalized = tf.mul(centered, inverseStd) as tf.Tensor2D;
-    onStatistics?.({ mean: tf.reshape(mean, [channels]), variance: tf.reshape(variance, [channels]), count });
-    save([normalized, inverseStd, scale, ones]);
-    const value = tf.reshape(tf.add(tf.mul(normalized, scale), offset), shape);
+    const normalized = tf.mul(centered, inverseStd);
+    onStatistics?.({ mean, variance, count });
+    save([normalized, inverseStd, scale, batchMeanRow]);
+    const value = tf.add(tf.mul(normalized, scale), offset);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xHat, invStd, gammaSaved, onesSaved] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor2D];
-      const dyFlat = tf.reshape(dy, [count, channels]) as tf.Tensor2D;
-      const dBeta = columnSums(onesSaved, dyFlat);
-      const dGamma = columnSums(onesSaved, tf.mul(dyFlat, xHat) as tf.Tensor2D);
-      const centeredGrad = tf.sub(tf.sub(dyFlat, tf.div(dBeta, count)), tf.mul(xHat, tf.div(dGamma, count)));
-      const dx = tf.mul(centeredGrad, tf.mul(invStd, gammaSaved));
-      return [tf.reshape(dx, shape), tf.reshape(dGamma, [channels]), tf.reshape(dBeta, [channels])];
+      const [xHat, invStd, gammaSaved, meanRow] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D];
+      const meanDy = channelMeans(dy, meanRow);
+      const meanDyXHat = channelMeans(tf.mul(dy, xHat), meanRow);
+      const dx = tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(xHat, meanDyXHat)), tf.mul(invStd, gammaSaved));
+      return [dx, tf.mul(meanDyXHat, count), tf.mul(meanDy, count)];
     };
     return { value, gradFunc };
   });

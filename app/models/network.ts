@@ -191,14 +191,15 @@ function compileLayer(
       const [height, width, channels] = shape as [number, number, number];
       const extra = layer.filters - channels;
       if (extra < 0) throw new Error(`Model layer ${name} (paddedShortcut): filters ${layer.filters} is fewer than the input's ${channels} channels`);
+      // Subsampling and zero-padding the channels is one 1×1 convolution with a fixed 0/1 filter that puts
+      // input channel c on output channel c + before: exact, and on wasm far faster than strided slices or
+      // an average pool, whose gradients are scalar loops there.
+      const selection = new Float32Array(channels * layer.filters);
       const before = Math.floor(extra / 2);
+      for (let c = 0; c < channels; c++) selection[c * layer.filters + before + c] = 1;
       return {
         outputShape: [Math.ceil(height / layer.strides), Math.ceil(width / layer.strides), layer.filters],
-        apply: (x) => {
-          // a 1×1 average pool with a stride is a strided subsample whose gradient every backend has
-          const sub = layer.strides > 1 ? tf.avgPool(x as tf.Tensor4D, 1, layer.strides, 'valid') : x;
-          return extra > 0 ? tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, extra - before]]) : sub;
-        },
+        apply: (x) => tf.conv2d(x as tf.Tensor4D, tf.tensor4d(selection, [1, 1, channels, layer.filters]), layer.strides, 'valid'),
       };
     }
     case 'residual': {
