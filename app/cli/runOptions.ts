@@ -3,7 +3,8 @@
  * preset → JSON config file → flags, each overriding the one before.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseTrainConfig, type TrainConfig } from '../training/config.js';
+import { parseTrainConfig, type TrainConfig } from '../training/config.js';
+import { ConfigError } from '../validation.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/config.js';
 import { PRESETS } from './presets.js';
 import { UsageError } from './usage.js';

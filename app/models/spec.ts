@@ -3,6 +3,7 @@
  * writes its networks in it; the network builder turns it into tensors. Validated here, at the boundary.
  */
 import { z } from 'zod';
+import { parseOrThrow } from '../validation.js';
 
 export const activationSchema = z.enum(['linear', 'relu', 'tanh']);
 export type Activation = z.infer<typeof activationSchema>;
@@ -106,10 +107,5 @@ export type ModelSpec = z.infer<typeof modelSpecSchema>;
 export type ModelSpecInput = z.input<typeof modelSpecSchema>;
 
 export function parseModelSpec(input: unknown): ModelSpec {
-  const result = modelSpecSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new Error(`Invalid model spec at "model.${issue.path.join('.')}": ${issue.message}`);
-  }
-  return result.data;
+  return parseOrThrow(modelSpecSchema, input, 'Invalid model spec', 'model');
 }

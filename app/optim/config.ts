@@ -3,6 +3,7 @@
  * `name` (sgd | sam | fsam), the base optimizer, and the few numbers that matter for each.
  */
 import { z } from 'zod';
+import { parseOrThrow } from '../validation.js';
 
 export const OPTIMIZER_NAMES = ['sgd', 'sam', 'fsam'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
@@ -32,10 +33,5 @@ export type OptimizerConfig = z.infer<typeof optimizerConfigSchema>;
 export type OptimizerConfigInput = z.input<typeof optimizerConfigSchema>;
 
 export function parseOptimizerConfig(input: unknown): OptimizerConfig {
-  const result = optimizerConfigSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new Error(`Invalid optimizer setting "optimizer.${issue.path.join('.')}": ${issue.message}`);
-  }
-  return result.data;
+  return parseOrThrow(optimizerConfigSchema, input, 'Invalid optimizer setting', 'optimizer');
 }

@@ -3,6 +3,7 @@
  * service API and stored runs all speak the same, checked language.
  */
 import { z } from 'zod';
+import { parseOrThrow } from '../validation.js';
 import { datasetSpecSchema } from '../data/index.js';
 import { modelNameSchema } from '../models/zoo.js';
 import { optimizerConfigSchema } from '../optim/config.js';
@@ -24,19 +25,6 @@ export const trainConfigSchema = z.object({
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 
-/** Turns zod's first issue into a sentence naming the field, what was given, and what is allowed. */
-export function describeIssue(error: z.ZodError, prefix = ''): string {
-  const issue = error.issues[0]!;
-  const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-  return `${field || 'config'}: ${issue.message}`;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 export function parseTrainConfig(input: unknown): TrainConfig {
-  const result = trainConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(`Invalid run configuration — ${describeIssue(result.error)}`);
-  return result.data;
+  return parseOrThrow(trainConfigSchema, input, 'Invalid run configuration');
 }
