@@ -11,14 +11,14 @@ import { Random } from '../engine/random.js';
 import { batchNormTraining, type BatchStatistics } from './batchNorm.js';
 import type { Activation, LayerSpec, ModelSpec } from './spec.js';
 
-export type Initializer = 'heNormal' | 'glorotUniform' | 'zeros' | 'ones';
+export type Initializer = 'heNormal' | 'fanInUniform' | 'zeros' | 'ones';
 
 export interface ParameterDeclaration {
   name: string;
   shape: number[];
   initializer: Initializer;
-  /** Fan-in and fan-out used by the initializer. */
-  fans: [number, number];
+  /** Inputs feeding each output (kernel elements per output unit), which scales the initial weights. */
+  fanIn: number;
 }
 
 export interface ForwardMode {
@@ -66,8 +66,8 @@ class Builder {
   readonly parameters: ParameterDeclaration[] = [];
   readonly movingStatistics: { name: string; channels: number }[] = [];
 
-  declare(name: string, shape: number[], initializer: Initializer, fans: [number, number]): number {
-    this.parameters.push({ name, shape, initializer, fans });
+  declare(name: string, shape: number[], initializer: Initializer, fanIn: number): number {
+    this.parameters.push({ name, shape, initializer, fanIn });
     return this.parameters.length - 1;
   }
 
@@ -119,8 +119,8 @@ function compileLayer(
     case 'dense': {
       requireRank(layer, name, shape, 1, 'add a flatten or globalAvgPool layer before it');
       const inputs = shape[0]!;
-      const kernel = builder.declare(`${name}/kernel`, [inputs, layer.units], 'glorotUniform', [inputs, layer.units]);
-      const bias = layer.useBias ? builder.declare(`${name}/bias`, [layer.units], 'zeros', [inputs, layer.units]) : -1;
+      const kernel = builder.declare(`${name}/kernel`, [inputs, layer.units], 'fanInUniform', inputs);
+      const bias = layer.useBias ? builder.declare(`${name}/bias`, [layer.units], 'zeros', inputs) : -1;
       return {
         outputShape: [layer.units],
         apply: (x, params) => {
@@ -134,8 +134,8 @@ function compileLayer(
       requireRank(layer, name, shape, 3, 'conv2d takes [height, width, channels] inputs');
       const [height, width, channels] = shape as [number, number, number];
       const k = layer.kernelSize;
-      const kernel = builder.declare(`${name}/kernel`, [k, k, channels, layer.filters], 'heNormal', [k * k * channels, k * k * layer.filters]);
-      const bias = layer.useBias ? builder.declare(`${name}/bias`, [layer.filters], 'zeros', [0, 0]) : -1;
+      const kernel = builder.declare(`${name}/kernel`, [k, k, channels, layer.filters], 'heNormal', k * k * channels);
+      const bias = layer.useBias ? builder.declare(`${name}/bias`, [layer.filters], 'zeros', k * k * channels) : -1;
       const out = (size: number) => (layer.padding === 'same' ? Math.ceil(size / layer.strides) : Math.floor((size - k) / layer.strides) + 1);
       if (out(height) < 1 || out(width) < 1) throw new Error(`Model layer ${name} (conv2d): a ${k}×${k} 'valid' kernel does not fit an input of ${describeShape(shape)}`);
       return {
@@ -149,8 +149,8 @@ function compileLayer(
     }
     case 'batchNorm': {
       const channels = shape[shape.length - 1]!;
-      const gamma = builder.declare(`${name}/gamma`, [channels], 'ones', [0, 0]);
-      const beta = builder.declare(`${name}/beta`, [channels], 'zeros', [0, 0]);
+      const gamma = builder.declare(`${name}/gamma`, [channels], 'ones', 1);
+      const beta = builder.declare(`${name}/beta`, [channels], 'zeros', 1);
       const stats = builder.declareMovingStatistics(name, channels);
       return {
         outputShape: shape,
@@ -228,7 +228,7 @@ function updateMovingStatistics(moving: MovingStatistics, mean: tf.Tensor, varia
 function initialValues(declaration: ParameterDeclaration, random: Random): Float32Array {
   const size = declaration.shape.reduce((a, b) => a * b, 1);
   const values = new Float32Array(size);
-  const [fanIn, fanOut] = declaration.fans;
+  const fanIn = declaration.fanIn;
   switch (declaration.initializer) {
     case 'zeros':
       break;
@@ -240,8 +240,10 @@ function initialValues(declaration: ParameterDeclaration, random: Random): Float
       for (let i = 0; i < size; i++) values[i] = std * random.truncatedNormal() / 0.8796256610342398; // keep the variance of the untruncated normal
       break;
     }
-    case 'glorotUniform': {
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
+    case 'fanInUniform': {
+      // PyTorch's default for nn.Linear (U(±1/√fan_in)), as in the reference code; Glorot's larger weights
+      // on a wide flatten → dense layer made SGD at lr 0.05 with momentum blow up in its first steps.
+      const limit = 1 / Math.sqrt(fanIn);
       for (let i = 0; i < size; i++) values[i] = (2 * random.nextFloat() - 1) * limit;
       break;
     }
