@@ -5,14 +5,15 @@ type Preset = Omit<TrainConfigInput, 'optimizer'> & { optimizer: Partial<NonNull
 
 export const PRESETS: Record<string, { description: string; config: Preset }> = {
   quick: {
-    description: 'Built-in Shapes-10 (6,000 train / 1,000 test, 32×32 colour), small CNN, 3 epochs, cosine lr 0.05, rho 0.05',
+    description: 'Built-in Shapes-10 (6,000 train / 1,000 test, 32×32 colour), small CNN, 3 epochs, cosine lr 0.05, rho 0.02',
     config: {
       data: { name: 'shapes10', trainCount: 6000, testCount: 1000 },
       model: 'cnn',
       epochs: 3,
       batchSize: 128,
       schedule: { kind: 'cosine' },
-      optimizer: { lr: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.05, sigma: 1, lambda: 0.6 },
+      // rho 0.02, not the usual 0.05: in three epochs of a small CNN, SAM at 0.05 is still at ~30% test accuracy
+      optimizer: { lr: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.02, sigma: 1, lambda: 0.6 },
       trainEvalCount: 1000,
     },
   },

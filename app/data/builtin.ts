@@ -190,13 +190,14 @@ const enum Shape {
  * every stored run was trained on.
  */
 const DIFFICULTY = {
-  minimumContrast: 40, // grey levels between the shape's and the background's luminance
-  backgroundShade: 60, // largest luminance change across the image
-  foregroundShade: 50, // largest luminance change across the shape
-  noiseSigma: [3, 22], // per-pixel, per-channel noise, grey levels
-  radius: [0.2, 0.36], // shape radius as a fraction of the image side
-  offset: 0.2, // largest shift of the shape's centre from the image centre, fraction of the side
-  clutter: [1, 6], // number of strokes and specks
+  minimumContrast: 50, // grey levels between the shape's and the background's luminance
+  backgroundShade: 50, // largest luminance change across the image
+  foregroundShade: 40, // largest luminance change across the shape
+  noiseSigma: [2, 16], // per-pixel, per-channel noise, grey levels
+  radius: [0.22, 0.38], // shape radius as a fraction of the image side
+  offset: 0.08, // largest shift of the shape's centre from the image centre, fraction of the side
+  clutter: [1, 5], // number of strokes and specks
+  lightShapeProbability: 0.5, // chance that the shape is lighter than its background (else darker)
 } as const;
 
 const MAX_CLUTTER = 8;
@@ -300,8 +301,16 @@ class ShapeRenderer {
       foregroundLuminance = this.randomColour(random, this.foreground);
     }
     if (Math.abs(foregroundLuminance - backgroundLuminance) < DIFFICULTY.minimumContrast) {
-      const shift = backgroundLuminance < 128 ? 80 : -80;
+      const shift = backgroundLuminance < 128 ? 2 * DIFFICULTY.minimumContrast : -2 * DIFFICULTY.minimumContrast;
       for (let c = 0; c < channels; c++) this.foreground[c] = this.foreground[c]! + shift;
+      foregroundLuminance += shift;
+    }
+    if (foregroundLuminance > backgroundLuminance !== random.float() < DIFFICULTY.lightShapeProbability) {
+      for (let c = 0; c < channels; c++) {
+        const swap = this.foreground[c]!;
+        this.foreground[c] = this.background[c]!;
+        this.background[c] = swap;
+      }
     }
     // Shading: linear gradients across the whole image and across the shape.
     const backgroundAngle = random.range(0, TWO_PI);
