@@ -5,9 +5,9 @@ type Preset = Omit<TrainConfigInput, 'optimizer'> & { optimizer: Partial<NonNull
 
 export const PRESETS: Record<string, { description: string; config: Preset }> = {
   quick: {
-    description: 'Built-in Shapes-10 (6,000 train / 1,000 test, 32×32 colour), small CNN, 3 epochs, cosine lr 0.05, rho 0.02',
+    description: 'Built-in Shapes-10 (6,000 train / 1,000 test, 24×24 colour), small CNN, 3 epochs, cosine lr 0.05, rho 0.02',
     config: {
-      data: { name: 'shapes10', trainCount: 6000, testCount: 1000 },
+      data: { name: 'shapes10', trainCount: 6000, testCount: 1000, size: 24 },
       model: 'cnn',
       epochs: 3,
       batchSize: 128,
