@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** fsam-studio: the command line of F-SAM Studio. */
-import { benchCommand, BENCH_HELP } from './commands/bench.js';
+import { benchCommand } from './commands/bench.js';
 import { infoCommand } from './commands/info.js';
 import { compareCommand, trainCommand } from './commands/runs.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
@@ -61,4 +61,3 @@ main(process.argv.slice(2)).then(
   },
 );
 
-export { BENCH_HELP };

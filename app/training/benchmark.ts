@@ -4,12 +4,12 @@
  * ratios measured in one run are fair.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '../engine/random.js';
 import { softmaxCrossEntropy } from '../models/loss.js';
 import { Network } from '../models/network.js';
 import { buildModelSpec, type ModelName } from '../models/zoo.js';
 import { parseOptimizerConfig, type OptimizerName } from '../optim/config.js';
 import { TrainingOptimizer } from '../optim/trainingOptimizer.js';
+import { randomBatch } from './randomBatch.js';
 
 export const BENCHMARK_MODELS: { model: ModelName; inputShape: [number, number, number] }[] = [
   { model: 'cnn', inputShape: [28, 28, 1] },
@@ -42,9 +42,7 @@ export function median(values: readonly number[]): number {
 export async function benchmarkSteps(options: BenchmarkOptions): Promise<StepTiming[]> {
   const timings: StepTiming[] = [];
   for (const { model, inputShape } of options.models) {
-    const random = Random.stream(0, 'benchmark-batch');
-    const x = tf.tensor(Float32Array.from({ length: options.batchSize * inputShape.reduce((a, b) => a * b, 1) }, () => random.normal()), [options.batchSize, ...inputShape]);
-    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from({ length: options.batchSize }, () => random.nextInt(10)), 'int32'), 10) as tf.Tensor2D);
+    const { x, labels } = randomBatch(0, options.batchSize, inputShape, 10);
     const contestants = options.optimizers.map((name) => {
       const network = new Network(buildModelSpec(model, inputShape, 10), { seed: 1 });
       const optimizer = new TrainingOptimizer(parseOptimizerConfig({ name, lr: 0.01 }), network.parameters);

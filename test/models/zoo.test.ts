@@ -32,11 +32,12 @@ for (const [name, inputShape] of TRAINABLE) {
   test(`${name} learns: a few F-SAM steps on one random batch lower its loss`, async (t) => {
     await initBackend();
     const network = new Network(buildModelSpec(name, inputShape, 10), { seed: 3 });
-    const optimizer = new TrainingOptimizer(parseOptimizerConfig({ name: 'fsam', lr: 0.1, rho: 0.05 }), network.parameters);
+    // lr 0.02: at 0.1, batch norm over 16 random images makes the first steps overshoot on some batches
+    const optimizer = new TrainingOptimizer(parseOptimizerConfig({ name: 'fsam', lr: 0.02, rho: 0.05 }), network.parameters);
     const batch = randomBatch(1, 16, inputShape, 10);
     const losses: number[] = [];
     for (let step = 0; step < 15; step++) {
-      const metrics = optimizer.step((w, mode) => softmaxCrossEntropy(network.forward(w, batch.x, mode), batch.labels), 0.1);
+      const metrics = optimizer.step((w, mode) => softmaxCrossEntropy(network.forward(w, batch.x, mode), batch.labels), 0.02);
       losses.push((await metrics.data())[0]!);
       metrics.dispose();
     }
