@@ -21,3 +21,13 @@ export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, input: un
   if (!result.success) throw new ConfigError(`${what} — ${describeIssue(result.error, fieldPrefix)}`);
   return result.data;
 }
+
+/** A run, comparison or file that does not exist (or no longer does). */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** An action that the thing's current state does not allow: pausing a finished run, resuming a running one. */
+export class StateError extends Error {
+  override name = 'StateError';
+}

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseTrainConfig, type TrainConfig } from '../training/config.js';
 import { ConfigError } from '../validation.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/config.js';
-import { PRESETS } from './presets.js';
+import { PRESETS } from '../training/presets.js';
 import { UsageError } from './usage.js';
 
 export const RUN_FLAGS = {

@@ -348,6 +348,33 @@ export class Network {
     return this.parameters.map((p, i) => ({ name: this.declarations[i]!.name, shape: [...p.shape], values: p.dataSync() as Float32Array }));
   }
 
+  /** The trainable parameters and every batch-norm moving statistic: all a checkpoint needs to rebuild the network. */
+  async readState(): Promise<NamedWeights[]> {
+    return Promise.all(this.stateVariables().map(async ({ name, variable }) => ({ name, shape: [...variable.shape], values: (await variable.data()) as Float32Array })));
+  }
+
+  restoreState(state: readonly NamedWeights[]): void {
+    const byName = new Map(state.map((entry) => [entry.name, entry]));
+    for (const { name, variable } of this.stateVariables()) {
+      const saved = byName.get(name);
+      if (!saved) throw new Error(`The checkpoint has no network state "${name}"; it was saved for a different model`);
+      if (saved.values.length !== variable.size) {
+        throw new Error(`The checkpoint's "${name}" has ${saved.values.length} values; this model's has ${variable.size}`);
+      }
+      tf.tidy(() => variable.assign(tf.tensor(saved.values, variable.shape)));
+    }
+  }
+
+  private stateVariables(): { name: string; variable: tf.Variable }[] {
+    return [
+      ...this.parameters.map((variable, i) => ({ name: this.declarations[i]!.name, variable })),
+      ...this.statistics.flatMap((s) => [
+        { name: `${s.name}/movingMean`, variable: s.mean },
+        { name: `${s.name}/movingVariance`, variable: s.variance },
+      ]),
+    ];
+  }
+
   dispose(): void {
     for (const p of this.parameters) p.dispose();
     for (const s of this.statistics) {

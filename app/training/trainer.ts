@@ -14,6 +14,7 @@ import { Network } from '../models/network.js';
 import { buildModelSpec } from '../models/zoo.js';
 import { STEP_METRIC_NAMES, TrainingOptimizer } from '../optim/trainingOptimizer.js';
 import type { TrainConfig } from './config.js';
+import type { TrainerCheckpoint, TrainerProgress } from './checkpoint.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { InputNormalizer } from './normalize.js';
 import { learningRateAt } from './schedule.js';
@@ -62,9 +63,11 @@ export interface RunSummary {
 }
 
 export type TrainerEvent =
-  | { type: 'started'; parameterCount: number; stepsPerEpoch: number; totalSteps: number }
+  | { type: 'started'; parameterCount: number; stepsPerEpoch: number; totalSteps: number; resumedAtStep: number }
   | { type: 'step'; record: StepRecord }
   | { type: 'epoch'; record: EpochRecord }
+  /** Taken after every epoch and when the run is stopped; training can continue from it exactly. */
+  | { type: 'checkpoint'; checkpoint: TrainerCheckpoint }
   | { type: 'finished'; summary: RunSummary };
 
 function nullIfNaN(value: number): number | null {
@@ -79,6 +82,8 @@ export class Trainer {
   private readonly normalizer: InputNormalizer;
   private readonly imageShape: number[];
   private stopRequested = false;
+  /** Resolves when a pause ends; undefined while not paused. */
+  private pauseGate: { promise: Promise<void>; release: () => void } | undefined;
 
   constructor(
     readonly config: TrainConfig,
@@ -95,15 +100,39 @@ export class Trainer {
     this.normalizer = InputNormalizer.measure(dataset.train, dataset.imageShape[2]);
   }
 
-  /** Ends the run after the step in progress; the run finishes with status "stopped". */
+  /** Ends the run after the step in progress (also while paused); the run finishes "stopped", with a checkpoint. */
   stop(): void {
     this.stopRequested = true;
+    this.unpause();
   }
 
-  async *run(): AsyncGenerator<TrainerEvent, RunSummary> {
+  /** Holds the run before its next step until `unpause()`; paused time does not count as the run's time. */
+  pause(): void {
+    if (this.pauseGate) return;
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.pauseGate = { promise, release };
+  }
+
+  unpause(): void {
+    this.pauseGate?.release();
+    this.pauseGate = undefined;
+  }
+
+  /**
+   * Trains to the end of the configured epochs. With `resumeFrom`, the network, the optimizer and the batch
+   * order are restored first and the run continues at the checkpoint's step as if it had never stopped.
+   */
+  async *run(resumeFrom?: TrainerCheckpoint): AsyncGenerator<TrainerEvent, RunSummary> {
     const { config, dataset } = this;
-    const started = performance.now();
-    const batchOrder = Random.stream(config.seed, 'batches');
+    const progress: TrainerProgress = resumeFrom ? structuredClone(resumeFrom.progress) : this.initialProgress();
+    if (resumeFrom) {
+      this.network.restoreState(resumeFrom.network);
+      this.optimizer.restoreState(resumeFrom.optimizer);
+    }
+    // elapsed time continues from the checkpoint; time spent paused is taken out
+    const clock = { segmentStart: performance.now(), base: progress.elapsedMs, paused: 0 };
+    const elapsed = () => clock.base + performance.now() - clock.segmentStart - clock.paused;
     const trainEvalIndices = Random.stream(config.seed, 'train-eval')
       .permutation(dataset.train.count)
       .subarray(0, config.trainEvalCount === 0 ? dataset.train.count : Math.min(config.trainEvalCount, dataset.train.count));
@@ -112,31 +141,38 @@ export class Trainer {
     const labels = new Int32Array(config.batchSize);
     const classes = dataset.classNames.length;
 
-    let step = 0;
-    let trainingMs = 0;
-    let lastEpoch: EpochRecord | undefined;
-    let bestTestAccuracy: number | null = null;
     const finish = (status: RunStatus, message: string | null): RunSummary => ({
       status,
       message,
-      steps: step,
-      epochs: lastEpoch ? lastEpoch.epoch + 1 : 0,
-      finalTestAccuracy: lastEpoch?.test.accuracy ?? null,
-      bestTestAccuracy,
-      finalTrainLoss: lastEpoch?.train.loss ?? null,
-      wallSeconds: (performance.now() - started) / 1000,
-      stepsPerSecond: trainingMs > 0 ? step / (trainingMs / 1000) : 0,
+      steps: progress.step,
+      epochs: progress.lastEpoch ? progress.lastEpoch.epoch + 1 : 0,
+      finalTestAccuracy: progress.lastEpoch?.test.accuracy ?? null,
+      bestTestAccuracy: progress.bestTestAccuracy,
+      finalTrainLoss: progress.lastEpoch?.train.loss ?? null,
+      wallSeconds: elapsed() / 1000,
+      stepsPerSecond: progress.trainingMs > 0 ? progress.step / (progress.trainingMs / 1000) : 0,
     });
 
-    yield { type: 'started', parameterCount: this.network.parameterCount, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps };
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
+    yield { type: 'started', parameterCount: this.network.parameterCount, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps, resumedAtStep: progress.step };
+    for (; progress.epoch < config.epochs; progress.epoch++, progress.batchInEpoch = 0) {
+      const batchOrder = Random.fromState(progress.batchOrderState);
       const order = batchOrder.permutation(dataset.train.count);
-      for (let batch = 0; batch < this.stepsPerEpoch; batch++) {
-        if (this.stopRequested) return yield* this.end(finish('stopped', `stopped by the user after ${step} steps`));
+      for (; progress.batchInEpoch < this.stepsPerEpoch; progress.batchInEpoch++) {
+        if (this.pauseGate) {
+          const pausedAt = performance.now();
+          await this.pauseGate.promise;
+          clock.paused += performance.now() - pausedAt;
+        }
+        if (this.stopRequested) {
+          progress.elapsedMs = elapsed();
+          yield { type: 'checkpoint', checkpoint: await this.checkpoint(progress) };
+          return yield* this.end(finish('stopped', `stopped by the user after ${progress.step} steps`));
+        }
+        const batch = progress.batchInEpoch;
         const indices = order.subarray(batch * config.batchSize, (batch + 1) * config.batchSize);
         for (let row = 0; row < indices.length; row++) labels[row] = dataset.train.labels[indices[row]!]!;
         batchToFloat(dataset.train, indices, pixels);
-        const learningRate = learningRateAt(config.schedule, config.optimizer.lr, step, this.totalSteps, this.stepsPerEpoch);
+        const learningRate = learningRateAt(config.schedule, config.optimizer.lr, progress.step, this.totalSteps, this.stepsPerEpoch);
 
         const stepStart = performance.now();
         const packed = tf.tidy(() => {
@@ -147,12 +183,12 @@ export class Trainer {
         const values = await packed.data();
         packed.dispose();
         const stepMs = performance.now() - stepStart;
-        trainingMs += stepMs;
+        progress.trainingMs += stepMs;
 
         const metric = (name: (typeof STEP_METRIC_NAMES)[number]) => values[STEP_METRIC_NAMES.indexOf(name)]!;
         const record: StepRecord = {
-          step,
-          epoch,
+          step: progress.step,
+          epoch: progress.epoch,
           loss: metric('loss'),
           perturbedLoss: nullIfNaN(metric('perturbedLoss')),
           gradientNorm: metric('gradientNorm'),
@@ -162,23 +198,44 @@ export class Trainer {
           learningRate,
           stepMs,
           samplesPerSecond: config.batchSize / (stepMs / 1000),
-          elapsedMs: performance.now() - started,
+          elapsedMs: elapsed(),
         };
-        step += 1;
+        progress.step += 1;
         yield { type: 'step', record };
         const [what, value] = Number.isFinite(record.loss) ? ['the perturbed loss', record.perturbedLoss ?? 0] : ['the loss', record.loss];
         if (!Number.isFinite(value)) {
           const became = Number.isNaN(value) ? 'NaN' : 'infinite';
-          return yield* this.end(finish('diverged', `${what} became ${became} at step ${record.step} (epoch ${epoch + 1}); lower the learning rate or rho`));
+          return yield* this.end(finish('diverged', `${what} became ${became} at step ${record.step} (epoch ${progress.epoch + 1}); lower the learning rate or rho`));
         }
       }
       const train = await evaluate(this.network, this.normalizer, dataset.train, this.imageShape, trainEvalIndices);
       const test = await evaluate(this.network, this.normalizer, dataset.test, this.imageShape, testIndices);
-      lastEpoch = { epoch, step, train, test, elapsedMs: performance.now() - started };
-      bestTestAccuracy = Math.max(bestTestAccuracy ?? 0, test.accuracy);
-      yield { type: 'epoch', record: lastEpoch };
+      progress.lastEpoch = { epoch: progress.epoch, step: progress.step, train, test, elapsedMs: elapsed() };
+      progress.bestTestAccuracy = Math.max(progress.bestTestAccuracy ?? 0, test.accuracy);
+      yield { type: 'epoch', record: progress.lastEpoch };
+      // the next epoch's permutation is drawn from the generator's state right after this one's
+      progress.batchOrderState = batchOrder.getState();
+      progress.elapsedMs = elapsed();
+      yield { type: 'checkpoint', checkpoint: await this.checkpoint({ ...progress, epoch: progress.epoch + 1, batchInEpoch: 0 }) };
     }
     return yield* this.end(finish('completed', null));
+  }
+
+  private initialProgress(): TrainerProgress {
+    return {
+      step: 0,
+      epoch: 0,
+      batchInEpoch: 0,
+      batchOrderState: Random.stream(this.config.seed, 'batches').getState(),
+      trainingMs: 0,
+      elapsedMs: 0,
+      bestTestAccuracy: null,
+      lastEpoch: null,
+    };
+  }
+
+  private async checkpoint(progress: TrainerProgress): Promise<TrainerCheckpoint> {
+    return { progress: structuredClone(progress), network: await this.network.readState(), optimizer: this.optimizer.readState() };
   }
 
   private async *end(summary: RunSummary): AsyncGenerator<TrainerEvent, RunSummary> {

@@ -1,5 +1,5 @@
 /** Named starting points for a run; flags and config files override any field. */
-import type { TrainConfigInput } from '../training/config.js';
+import type { TrainConfigInput } from './config.js';
 
 type Preset = Omit<TrainConfigInput, 'optimizer'> & { optimizer: Partial<NonNullable<TrainConfigInput['optimizer']>> };
 

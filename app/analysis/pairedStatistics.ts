@@ -1,0 +1,58 @@
+/**
+ * Is one optimizer's gain real? Runs of a comparison share seeds (same initial weights, same batches), so an
+ * arm is compared with the baseline seed by seed: the mean of the paired differences with a 95% Student-t
+ * confidence interval. Pairing removes the seed-to-seed variance that unpaired means would carry.
+ */
+import jStat from 'jstat';
+import { ACTIVE_STATUSES, type ArmResult, type ComparisonResults, type Estimate, type PairedDifference, type RunInfo } from '../api/types.js';
+
+const METRICS = ['finalTestAccuracy', 'bestTestAccuracy'] as const;
+type Metric = (typeof METRICS)[number];
+
+export function estimate(values: readonly number[]): Estimate | null {
+  if (values.length === 0) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  if (values.length < 2) return { mean, standardDeviation: null, count: 1 };
+  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1);
+  return { mean, standardDeviation: Math.sqrt(variance), count: values.length };
+}
+
+/** Mean of the paired differences and its two-sided confidence interval (null with a single pair). */
+export function pairedDifference(differences: readonly number[], confidence = 0.95): { mean: number; low: number | null; high: number | null } {
+  const summary = estimate(differences);
+  if (!summary) throw new RangeError('a paired difference needs at least one pair');
+  if (summary.standardDeviation === null) return { mean: summary.mean, low: null, high: null };
+  const t = jStat.studentt.inv(1 - (1 - confidence) / 2, summary.count - 1);
+  const halfWidth = (t * summary.standardDeviation) / Math.sqrt(summary.count);
+  return { mean: summary.mean, low: summary.mean - halfWidth, high: summary.mean + halfWidth };
+}
+
+/** Per-arm summaries and every arm's paired difference against the baseline, over the runs' seeds. */
+export function comparisonResults(arms: readonly string[], baseline: string, runs: readonly RunInfo[]): ComparisonResults {
+  const runsOf = (arm: string) => runs.filter((run) => run.arm === arm);
+  const valueBySeed = (arm: string, metric: Metric) =>
+    new Map(runsOf(arm).flatMap((run) => (run[metric] === null ? [] : [[run.config.seed, run[metric]] as const])));
+
+  const armResults: ArmResult[] = arms.map((arm) => ({
+    arm,
+    runIds: runsOf(arm).map((run) => run.id),
+    finalTestAccuracy: estimate([...valueBySeed(arm, 'finalTestAccuracy').values()]),
+    bestTestAccuracy: estimate([...valueBySeed(arm, 'bestTestAccuracy').values()]),
+  }));
+
+  const differences: PairedDifference[] = [];
+  for (const arm of arms) {
+    if (arm === baseline) continue;
+    for (const metric of METRICS) {
+      const base = valueBySeed(baseline, metric);
+      const paired = [...valueBySeed(arm, metric)].filter(([seed]) => base.has(seed)).map(([seed, value]) => value - base.get(seed)!);
+      if (paired.length === 0) continue;
+      const { mean, low, high } = pairedDifference(paired);
+      differences.push({ arm, baseline, metric, pairs: paired.length, meanDifference: mean, low, high });
+    }
+  }
+
+  const allEnded = runs.length > 0 && runs.every((run) => !ACTIVE_STATUSES.includes(run.status));
+  const ranked = armResults.filter((a) => a.finalTestAccuracy !== null).sort((a, b) => b.finalTestAccuracy!.mean - a.finalTestAccuracy!.mean);
+  return { arms: armResults, differences, winner: allEnded && ranked.length > 0 ? ranked[0]!.arm : null };
+}

@@ -1,0 +1,48 @@
+/**
+ * What the service accepts from outside (IPC, WebSocket, CLI), checked before anything is done; a bad input
+ * is refused with a ConfigError naming the field. Run configs themselves are checked by trainConfigSchema.
+ */
+import { z } from 'zod';
+import { EPOCH_SERIES, STEP_SERIES } from './types.js';
+
+export const runIdSchema = z.number({ error: 'must be a run id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be a run id ≥ 1' });
+export const comparisonIdSchema = z.number({ error: 'must be a comparison id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be ≥ 1' });
+
+const nameSchema = z.string({ error: 'must be text' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
+
+export const startRunSchema = z.object({
+  name: nameSchema.optional(),
+  config: z.unknown(),
+});
+
+export const seriesRequestSchema = z.object({
+  runIds: z.array(runIdSchema).min(1, { error: 'name at least one run' }).max(100, { error: 'at most 100 runs at once' }),
+  series: z.array(z.enum([...STEP_SERIES, ...EPOCH_SERIES])).min(1, { error: 'name at least one series' }),
+  maxPoints: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(3, { error: 'must be at least 3' }).max(1_000_000, { error: 'must be at most 1000000' }),
+});
+
+export const newComparisonSchema = z.object({
+  name: nameSchema,
+  config: z.record(z.string(), z.unknown(), { error: 'must be a run config object' }),
+  arms: z
+    .array(
+      z.object({
+        label: nameSchema.optional(),
+        optimizer: z.record(z.string(), z.unknown(), { error: 'must be an object of optimizer fields' }),
+      }),
+    )
+    .min(2, { error: 'a comparison needs at least two arms' })
+    .max(20, { error: 'at most 20 arms' }),
+  seeds: z
+    .array(z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0).max(2 ** 31 - 1))
+    .min(1, { error: 'give at least one seed' })
+    .max(100, { error: 'at most 100 seeds' })
+    .refine((seeds) => new Set(seeds).size === seeds.length, { error: 'each seed once' }),
+  baseline: nameSchema.optional(),
+});
+
+export const subscribeOptionsSchema = z
+  .object({ afterStep: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be ≥ 0' }).optional() })
+  .default({});
+
+export const deleteComparisonOptionsSchema = z.object({ withRuns: z.boolean({ error: 'must be true or false' }).optional() }).default({});

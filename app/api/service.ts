@@ -1,0 +1,262 @@
+/**
+ * StudioService: the one object behind both shells (Electron IPC, the web shell's WebSocket) and the CLI.
+ * It validates every input at this boundary, then drives the store and the run manager.
+ */
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { comparisonResults } from '../analysis/pairedStatistics.js';
+import { BUILTIN_DATASET_NAME, DATASET_NAMES, describeBuiltinDataset } from '../data/index.js';
+import { initBackend } from '../engine/backend.js';
+import { MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
+import { defaultConcurrency, RunManager } from '../runs/manager.js';
+import { resolveDatabasePath } from '../store/location.js';
+import { StudioStore } from '../store/store.js';
+import { trainConfigSchema, type TrainConfig } from '../training/config.js';
+import { PRESETS } from '../training/presets.js';
+import { ConfigError, describeIssue } from '../validation.js';
+import { downsampleSeries } from './downsample.js';
+import {
+  comparisonIdSchema,
+  deleteComparisonOptionsSchema,
+  newComparisonSchema,
+  runIdSchema,
+  seriesRequestSchema,
+  startRunSchema,
+  subscribeOptionsSchema,
+} from './schemas.js';
+import {
+  EPOCH_SERIES,
+  type ComparisonDetail,
+  type ComparisonInfo,
+  type ConfigCheck,
+  type EpochSeriesName,
+  type NewComparison,
+  type RunDetail,
+  type RunInfo,
+  type RunStreamEvent,
+  type Series,
+  type SeriesRequest,
+  type StudioApi,
+  type StudioInfo,
+  type TrainConfigInput,
+  type Unsubscribe,
+} from './types.js';
+
+/** Parses a boundary input or throws a ConfigError naming the argument and field. */
+function check<Schema extends z.ZodType>(schema: Schema, input: unknown, argument: string): z.infer<Schema> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ConfigError(describeIssue(result.error, argument));
+  return result.data;
+}
+
+function checkRunConfig(input: unknown, where = 'config'): TrainConfig {
+  const result = trainConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(`Invalid run configuration — ${describeIssue(result.error, where)}`);
+  return result.data;
+}
+
+function defaultRunName(config: TrainConfig): string {
+  const optimizer = config.optimizer.name + (config.optimizer.adaptive ? ' (adaptive)' : '');
+  return `${optimizer} · ${config.model} · ${config.data.name} · seed ${config.seed}`;
+}
+
+/** "fsam", or "fsam lambda=0.95" when the arm sets more than the optimizer's name. */
+function defaultArmLabel(optimizer: Record<string, unknown>): string {
+  const extras = Object.entries(optimizer)
+    .filter(([key]) => key !== 'name')
+    .map(([key, value]) => `${key}=${String(value)}`);
+  return [String(optimizer.name ?? 'run'), ...extras].join(' ');
+}
+
+function readVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return manifest.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface ServiceOptions {
+  /** The SQLite file (default: --db / FSAM_DB / the application-data folder). */
+  databasePath?: string;
+  /** Runs trained at once (default: one per two cores). */
+  concurrency?: number;
+}
+
+export class StudioService implements StudioApi {
+  private constructor(
+    readonly store: StudioStore,
+    readonly manager: RunManager,
+  ) {}
+
+  static open(options: ServiceOptions = {}): StudioService {
+    const store = StudioStore.open(options.databasePath ?? resolveDatabasePath());
+    try {
+      return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency()));
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
+  /** Stops what trains (with checkpoints) and closes the store. */
+  async close(): Promise<void> {
+    await this.manager.shutdown();
+    this.store.close();
+  }
+
+  async info(): Promise<StudioInfo> {
+    const backend = await initBackend();
+    const builtin = describeBuiltinDataset();
+    return {
+      version: readVersion(),
+      backend: { name: backend.name, device: backend.device, skipped: backend.skipped.map(({ candidate, error }) => ({ name: candidate, reason: error })) },
+      models: MODEL_NAMES.map((name) => ({ name, description: MODEL_DESCRIPTIONS[name] })),
+      datasets: DATASET_NAMES.map((name) => ({
+        name,
+        description: name === BUILTIN_DATASET_NAME ? builtin.summary : 'MNIST-format IDX files in a folder (e.g. Fashion-MNIST in /usr/share/datasets/fashion-mnist)',
+      })),
+      presets: Object.entries(PRESETS).map(([name, preset]) => ({
+        name,
+        description: preset.description,
+        config: checkRunConfig({ ...preset.config, optimizer: { name: 'fsam', ...preset.config.optimizer } }),
+      })),
+      defaults: this.defaults(),
+      databasePath: this.store.path,
+      filesFolder: this.store.filesFolder,
+      concurrency: this.manager.concurrency,
+    };
+  }
+
+  async checkConfig(input: unknown): Promise<ConfigCheck> {
+    const result = trainConfigSchema.safeParse(input);
+    if (result.success) return { ok: true, config: result.data };
+    return { ok: false, problems: result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'config', message: issue.message })) };
+  }
+
+  async listRuns(): Promise<RunInfo[]> {
+    return this.store.listRuns();
+  }
+
+  async getRun(runId: number): Promise<RunDetail> {
+    const id = check(runIdSchema, runId, 'runId');
+    return {
+      run: this.store.getRun(id),
+      classNames: this.store.classNames(id),
+      epochs: this.store.epochs(id),
+      transitions: this.store.transitions(id),
+      files: this.store.files(id),
+    };
+  }
+
+  async startRun(request: { name?: string; config: TrainConfigInput }): Promise<RunInfo> {
+    const { name, config: input } = check(startRunSchema, request, 'request');
+    const config = checkRunConfig(input);
+    const run = this.store.createRun({ name: name ?? defaultRunName(config), config });
+    this.manager.enqueue(run.id);
+    return this.store.getRun(run.id);
+  }
+
+  async pauseRun(runId: number): Promise<RunInfo> {
+    return this.manager.pause(check(runIdSchema, runId, 'runId'));
+  }
+
+  async resumeRun(runId: number): Promise<RunInfo> {
+    return this.manager.resume(check(runIdSchema, runId, 'runId'));
+  }
+
+  async stopRun(runId: number): Promise<RunInfo> {
+    return this.manager.stop(check(runIdSchema, runId, 'runId'));
+  }
+
+  async deleteRun(runId: number): Promise<void> {
+    await this.manager.delete(check(runIdSchema, runId, 'runId'));
+  }
+
+  async metricSeries(request: SeriesRequest): Promise<Series[]> {
+    const { runIds, series, maxPoints } = check(seriesRequestSchema, request, 'request');
+    for (const runId of runIds) this.store.getRun(runId);
+    return runIds.flatMap((runId) =>
+      series.map((name) => {
+        const raw = (EPOCH_SERIES as readonly string[]).includes(name)
+          ? this.store.epochSeries(runId, name as EpochSeriesName)
+          : this.store.stepSeries(runId, name as Exclude<typeof name, EpochSeriesName>);
+        return { runId, name, ...downsampleSeries(raw, maxPoints), totalPoints: raw.steps.length };
+      }),
+    );
+  }
+
+  async createComparison(request: NewComparison): Promise<ComparisonDetail> {
+    const { name, config: base, arms, seeds, baseline } = check(newComparisonSchema, request, 'request');
+    const baseOptimizer = (typeof base.optimizer === 'object' && base.optimizer !== null ? base.optimizer : {}) as Record<string, unknown>;
+    const labeled = arms.map((arm, index) => {
+      const optimizer = { ...baseOptimizer, ...arm.optimizer };
+      const label = arm.label ?? defaultArmLabel(arm.optimizer);
+      return { label, optimizer, index };
+    });
+    const labels = labeled.map((arm) => arm.label);
+    const repeated = labels.find((label, i) => labels.indexOf(label) !== i);
+    if (repeated) throw new ConfigError(`request.arms: two arms are called "${repeated}"; give each arm its own label`);
+    const baselineLabel = baseline ?? labels[0]!;
+    if (!labels.includes(baselineLabel)) throw new ConfigError(`request.baseline: "${baselineLabel}" is not one of the arms (${labels.join(', ')})`);
+
+    // every run's config is checked before anything is stored: a bad arm starts nothing
+    const planned = seeds.flatMap((seed) =>
+      labeled.map((arm) => ({ arm: arm.label, config: checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, `arms[${arm.index}] (${arm.label}).config`) })),
+    );
+    const varies = variedFields(planned.map((p) => p.config));
+    const comparisonId = this.store.transaction(() => {
+      const id = this.store.createComparison({ name, arms: labels, baseline: baselineLabel, seeds, varies });
+      for (const run of planned) {
+        this.store.createRun({ name: `${name} · ${run.arm} · seed ${run.config.seed}`, config: run.config, comparisonId: id, arm: run.arm });
+      }
+      return id;
+    });
+    for (const run of this.store.runsOfComparison(comparisonId)) this.manager.enqueue(run.id);
+    return this.getComparison(comparisonId);
+  }
+
+  async listComparisons(): Promise<ComparisonInfo[]> {
+    return this.store.listComparisons();
+  }
+
+  async getComparison(comparisonId: number): Promise<ComparisonDetail> {
+    const comparison = this.store.getComparison(check(comparisonIdSchema, comparisonId, 'comparisonId'));
+    const runs = this.store.runsOfComparison(comparison.id);
+    return { comparison, runs, results: comparisonResults(comparison.arms, comparison.baseline, runs) };
+  }
+
+  async deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void> {
+    const id = check(comparisonIdSchema, comparisonId, 'comparisonId');
+    const { withRuns } = check(deleteComparisonOptionsSchema, options, 'options');
+    const { runIds } = this.store.getComparison(id);
+    if (withRuns) for (const runId of runIds) await this.manager.delete(runId);
+    this.store.deleteComparison(id, false);
+  }
+
+  onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
+    return this.manager.onRunUpdate(listener);
+  }
+
+  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe {
+    const id = check(runIdSchema, runId, 'runId');
+    const { afterStep } = check(subscribeOptionsSchema, options, 'options');
+    return this.manager.subscribe(id, afterStep ?? 0, listener);
+  }
+
+  private defaults(): TrainConfig {
+    const quick = PRESETS.quick!.config;
+    return checkRunConfig({ ...quick, optimizer: { name: 'fsam', ...quick.optimizer } });
+  }
+}
+
+/** Which optimizer fields (and "seed") differ between the configs of a comparison. */
+function variedFields(configs: TrainConfig[]): string[] {
+  const first = configs[0]!;
+  const optimizerFields = (Object.keys(first.optimizer) as (keyof TrainConfig['optimizer'])[]).filter((field) =>
+    configs.some((config) => config.optimizer[field] !== first.optimizer[field]),
+  );
+  const seedVaries = configs.some((config) => config.seed !== first.seed);
+  return [...optimizerFields, ...(seedVaries ? ['seed'] : [])];
+}

@@ -1,0 +1,294 @@
+/**
+ * The one interface the renderer talks to (STUDIO.md, "Rooms"). Electron's preload implements it over IPC,
+ * the web shell over a WebSocket; both end in `StudioService` (app/api/service.ts). This file holds types
+ * only, so the renderer can import it without pulling Node or TF.js into the browser bundle.
+ *
+ * Every value crossing it is plain JSON (numbers, strings, arrays, objects; null for "none"), because both
+ * transports serialise it.
+ */
+import type { TrainConfig, TrainConfigInput } from '../training/config.js';
+import type { OptimizerConfigInput } from '../optim/config.js';
+
+export type { TrainConfig, TrainConfigInput, OptimizerConfigInput };
+
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'stopped', 'diverged', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses a run can leave through `resumeRun` (from its last checkpoint, or from the start without one). */
+export const RESUMABLE_STATUSES: readonly RunStatus[] = ['paused', 'stopped', 'interrupted', 'failed'];
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused'];
+
+/** One row of the runs table: everything the Runs screen shows, without the per-step history. */
+export interface RunInfo {
+  id: number;
+  name: string;
+  status: RunStatus;
+  config: TrainConfig;
+  /** The TF.js backend the run trained on ("wasm", "tensorflow", "cpu"), once its worker has started. */
+  backend: string | null;
+  device: string | null;
+  /** Milliseconds since 1970 (Date.now()). */
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Why the run failed, diverged or was stopped, in words for the user. */
+  message: string | null;
+  comparisonId: number | null;
+  /** The comparison arm this run belongs to ("sam", "fsam", "fsam λ=0.95"); null outside comparisons. */
+  arm: string | null;
+  parameterCount: number | null;
+  stepsPerEpoch: number | null;
+  totalSteps: number | null;
+  /** Steps recorded so far. */
+  step: number;
+  /** Epochs finished so far. */
+  epochsDone: number;
+  finalTestAccuracy: number | null;
+  bestTestAccuracy: number | null;
+  finalTrainLoss: number | null;
+  /** Training steps per second (evaluation excluded). */
+  stepsPerSecond: number | null;
+  /** Training time so far, in milliseconds. */
+  trainingMs: number;
+}
+
+/** One optimizer step, as the engine reports it. null where a value does not apply (SGD has no perturbation). */
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  loss: number;
+  perturbedLoss: number | null;
+  gradientNorm: number;
+  perturbationNorm: number | null;
+  emaNorm: number | null;
+  gradientEmaCosine: number | null;
+  learningRate: number;
+  stepMs: number;
+  samplesPerSecond: number;
+  elapsedMs: number;
+}
+
+export interface EpochEvaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+  /** Accuracy per true class; null for a class absent from the evaluated examples. */
+  perClassAccuracy: (number | null)[];
+  /** confusion[trueClass][predictedClass] = count. */
+  confusion: number[][];
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  /** Steps done when the epoch ended. */
+  step: number;
+  train: EpochEvaluation;
+  test: EpochEvaluation;
+  elapsedMs: number;
+}
+
+export interface RunTransition {
+  at: number;
+  status: RunStatus;
+  message: string | null;
+}
+
+export interface RunFile {
+  id: number;
+  kind: 'checkpoint' | 'export' | 'report';
+  /** Absolute path on the machine running the service. */
+  path: string;
+  bytes: number;
+  createdAt: number;
+  /** Checkpoints: the step they were taken after. */
+  step: number | null;
+}
+
+export interface RunDetail {
+  run: RunInfo;
+  classNames: string[];
+  epochs: EpochMetrics[];
+  transitions: RunTransition[];
+  files: RunFile[];
+}
+
+export const STEP_SERIES = ['loss', 'perturbedLoss', 'gradientNorm', 'perturbationNorm', 'emaNorm', 'gradientEmaCosine', 'learningRate', 'stepMs', 'samplesPerSecond'] as const;
+export const EPOCH_SERIES = ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy'] as const;
+export type StepSeriesName = (typeof STEP_SERIES)[number];
+export type EpochSeriesName = (typeof EPOCH_SERIES)[number];
+export type SeriesName = StepSeriesName | EpochSeriesName;
+
+export interface SeriesRequest {
+  runIds: number[];
+  series: SeriesName[];
+  /** At most this many points per series; long series are downsampled keeping the curve's shape (LTTB). */
+  maxPoints: number;
+}
+
+/** One curve. Points share an index across the three arrays; x can be drawn by step, epoch or wall time. */
+export interface Series {
+  runId: number;
+  name: SeriesName;
+  /** Steps done at each point (for a step metric: the step's index + 1; for an epoch metric: steps at its end). */
+  steps: number[];
+  elapsedMs: number[];
+  values: (number | null)[];
+  /** Points before downsampling. */
+  totalPoints: number;
+}
+
+/** What a metric subscription delivers: first the history after `afterStep`, then the live tail, in order. */
+export type RunStreamEvent =
+  | { type: 'steps'; runId: number; steps: StepMetrics[] }
+  | { type: 'epoch'; runId: number; epoch: EpochMetrics }
+  /** The run resumed from a checkpoint: steps after `step` were dropped and will be trained again. */
+  | { type: 'rewind'; runId: number; step: number; epochsDone: number }
+  | { type: 'run'; run: RunInfo };
+
+export interface ComparisonArmInput {
+  /** A short name for the arm, unique within the comparison; default: the optimizer's name. */
+  label?: string;
+  /** Fields of the optimizer that differ from the comparison's base config. */
+  optimizer: Partial<OptimizerConfigInput>;
+}
+
+export interface NewComparison {
+  name: string;
+  /** Everything shared by the comparison's runs (its optimizer part is the default for every arm). */
+  config: TrainConfigInput;
+  arms: ComparisonArmInput[];
+  /** One run per arm and seed; runs of one seed are paired. */
+  seeds: number[];
+  /** The arm the others are measured against; default: the first. */
+  baseline?: string;
+}
+
+export interface ComparisonInfo {
+  id: number;
+  name: string;
+  createdAt: number;
+  arms: string[];
+  baseline: string;
+  seeds: number[];
+  /** What differs between the runs: optimizer fields ("name", "rho", "lambda", …) and "seed". */
+  varies: string[];
+  runIds: number[];
+}
+
+export interface Estimate {
+  mean: number;
+  standardDeviation: number | null;
+  count: number;
+}
+
+export interface ArmResult {
+  arm: string;
+  runIds: number[];
+  finalTestAccuracy: Estimate | null;
+  bestTestAccuracy: Estimate | null;
+}
+
+export interface PairedDifference {
+  arm: string;
+  baseline: string;
+  metric: 'finalTestAccuracy' | 'bestTestAccuracy';
+  /** Seeds where both the arm and the baseline have a value. */
+  pairs: number;
+  meanDifference: number;
+  /** 95% confidence interval of the mean paired difference (Student t over seeds); null with one pair. */
+  low: number | null;
+  high: number | null;
+}
+
+export interface ComparisonResults {
+  arms: ArmResult[];
+  differences: PairedDifference[];
+  /** The arm with the highest mean final test accuracy, once every run has ended. */
+  winner: string | null;
+}
+
+export interface ComparisonDetail {
+  comparison: ComparisonInfo;
+  runs: RunInfo[];
+  results: ComparisonResults;
+}
+
+export interface OptionInfo {
+  name: string;
+  description: string;
+}
+
+export interface PresetInfo extends OptionInfo {
+  config: TrainConfig;
+}
+
+export interface StudioInfo {
+  version: string;
+  /** The backend the service's own process loaded (workers choose the same way). */
+  backend: { name: string; device: string; skipped: { name: string; reason: string }[] };
+  models: OptionInfo[];
+  datasets: OptionInfo[];
+  presets: PresetInfo[];
+  /** The defaults of a new run, after validation (what an empty form means). */
+  defaults: TrainConfig;
+  databasePath: string;
+  filesFolder: string;
+  concurrency: number;
+}
+
+export interface FieldProblem {
+  /** Dotted path of the field, as in the config: "optimizer.rho". */
+  field: string;
+  message: string;
+}
+
+export type ConfigCheck = { ok: true; config: TrainConfig } | { ok: false; problems: FieldProblem[] };
+
+export type Unsubscribe = () => void;
+
+export interface StudioApi {
+  info(): Promise<StudioInfo>;
+  /** Validates a run config the way startRun will, without starting anything (for inline form errors). */
+  checkConfig(config: unknown): Promise<ConfigCheck>;
+
+  listRuns(): Promise<RunInfo[]>;
+  getRun(runId: number): Promise<RunDetail>;
+  startRun(request: { name?: string; config: TrainConfigInput }): Promise<RunInfo>;
+  pauseRun(runId: number): Promise<RunInfo>;
+  resumeRun(runId: number): Promise<RunInfo>;
+  stopRun(runId: number): Promise<RunInfo>;
+  deleteRun(runId: number): Promise<void>;
+  metricSeries(request: SeriesRequest): Promise<Series[]>;
+
+  createComparison(request: NewComparison): Promise<ComparisonDetail>;
+  listComparisons(): Promise<ComparisonInfo[]>;
+  getComparison(comparisonId: number): Promise<ComparisonDetail>;
+  deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void>;
+
+  /** Every change of any run (status, progress, results), throttled per run. */
+  onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe;
+  /**
+   * One run's history, then its live tail, with no gap and no duplicate. `afterStep` is how many steps the
+   * caller already has (e.g. from metricSeries): steps with index ≥ afterStep are delivered (default 0: all).
+   * Epochs and the run's current info are delivered too.
+   */
+  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe;
+}
+
+/** Method names of StudioApi, for the transports (preload, WebSocket) that must expose exactly these. */
+export const STUDIO_API_CALLS = [
+  'info',
+  'checkConfig',
+  'listRuns',
+  'getRun',
+  'startRun',
+  'pauseRun',
+  'resumeRun',
+  'stopRun',
+  'deleteRun',
+  'metricSeries',
+  'createComparison',
+  'listComparisons',
+  'getComparison',
+  'deleteComparison',
+] as const satisfies readonly (keyof StudioApi)[];
+export const STUDIO_API_SUBSCRIPTIONS = ['onRunUpdate', 'subscribeRun'] as const satisfies readonly (keyof StudioApi)[];

@@ -1,0 +1,246 @@
+/**
+ * The run manager: trains every run in its own worker thread, at most `concurrency` at a time, and is the
+ * only writer of what runs produce. Start, pause, resume, stop and delete are transitions recorded in the
+ * store. A worker that throws or dies fails its run with the reason; the other runs and the process go on.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { RunInfo, RunStatus, RunStreamEvent, Unsubscribe } from '../api/types.js';
+import { ACTIVE_STATUSES, RESUMABLE_STATUSES } from '../api/types.js';
+import type { StudioStore } from '../store/store.js';
+import { StateError } from '../validation.js';
+import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
+import { RunStreams } from './streams.js';
+
+/** One run per two cores: a TF.js step already keeps a core busy, and the main side needs room to write. */
+export function defaultConcurrency(cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2));
+}
+
+/** How long a stopping worker gets to write its checkpoint before it is terminated. */
+const STOP_GRACE_MS = 30_000;
+
+interface ActiveRun {
+  runId: number;
+  worker: Worker;
+  /** Set when the manager terminates the worker on purpose: the run's final status and message. */
+  ending?: { status: RunStatus; message: string };
+  finished: boolean;
+  done: Promise<void>;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export class RunManager {
+  readonly streams: RunStreams;
+  private readonly queue: { runId: number; resumeFrom: string | null }[] = [];
+  private readonly active = new Map<number, ActiveRun>();
+  private readonly endWaiters = new Map<number, ((run: RunInfo) => void)[]>();
+  private closed = false;
+
+  constructor(
+    readonly store: StudioStore,
+    readonly concurrency = defaultConcurrency(),
+  ) {
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
+    this.streams = new RunStreams(store);
+  }
+
+  /** Queues a run the store holds as "queued"; it starts when a slot is free. */
+  enqueue(runId: number, resumeFrom: string | null = null): void {
+    if (this.closed) throw new StateError('the run manager is shut down');
+    this.queue.push({ runId, resumeFrom });
+    this.streams.publishRun(runId);
+    this.pump();
+  }
+
+  pause(runId: number): RunInfo {
+    const run = this.store.getRun(runId);
+    if (run.status !== 'running') throw new StateError(`Run ${runId} is ${run.status}; only a running run can be paused`);
+    this.send(runId, { type: 'pause' });
+    return this.transition(runId, 'paused', null);
+  }
+
+  /** A paused run continues in its worker; a stopped, interrupted or failed one from its last checkpoint. */
+  resume(runId: number): RunInfo {
+    const run = this.store.getRun(runId);
+    if (run.status === 'paused' && this.active.has(runId)) {
+      this.send(runId, { type: 'unpause' });
+      return this.transition(runId, 'running', null);
+    }
+    if (!RESUMABLE_STATUSES.includes(run.status)) {
+      throw new StateError(`Run ${runId} is ${run.status}; only ${RESUMABLE_STATUSES.join(', ')} runs can be resumed`);
+    }
+    const checkpoint = this.store.latestCheckpoint(runId);
+    const step = checkpoint?.step ?? 0;
+    const epochsDone = run.stepsPerEpoch ? Math.floor(step / run.stepsPerEpoch) : 0;
+    this.store.rewindTo(runId, step, epochsDone);
+    this.streams.publishRewind(runId, step, epochsDone);
+    const message = checkpoint ? `resumed from the checkpoint after step ${step}` : 'restarted from the beginning (no checkpoint yet)';
+    this.transition(runId, 'queued', message);
+    this.enqueue(runId, checkpoint?.path ?? null);
+    return this.store.getRun(runId);
+  }
+
+  /** Ends a run between steps; it writes a checkpoint and can be resumed. */
+  stop(runId: number): RunInfo {
+    const run = this.store.getRun(runId);
+    const queued = this.queue.findIndex((entry) => entry.runId === runId);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.transition(runId, 'stopped', 'stopped before it started');
+      this.notifyEnd(runId);
+      return this.store.getRun(runId);
+    }
+    const active = this.active.get(runId);
+    if (!active) throw new StateError(`Run ${runId} is ${run.status}; there is nothing to stop`);
+    this.send(runId, { type: 'stop' });
+    // a worker stuck in a long step still ends: after the grace period it is terminated, and the run can resume from its last checkpoint
+    const timer = setTimeout(() => this.kill(runId, 'stopped', 'stopped by the user; the worker did not answer in time, so the run resumes from its last epoch checkpoint'), STOP_GRACE_MS);
+    void active.done.finally(() => clearTimeout(timer));
+    return run;
+  }
+
+  /** Terminates a run's worker at once; the run ends with `status` and `message` (default: failed). */
+  kill(runId: number, status: RunStatus = 'failed', message = 'the training worker was terminated'): void {
+    const active = this.active.get(runId);
+    if (!active || active.finished) return;
+    active.ending = { status, message };
+    void active.worker.terminate();
+  }
+
+  /** Stops (if needed) and deletes a run with everything it produced. */
+  async delete(runId: number): Promise<void> {
+    this.store.getRun(runId);
+    const queued = this.queue.findIndex((entry) => entry.runId === runId);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    const active = this.active.get(runId);
+    if (active) {
+      this.kill(runId, 'stopped', 'deleted');
+      await active.done;
+    }
+    this.streams.forget(runId);
+    this.store.deleteRun(runId);
+  }
+
+  subscribe(runId: number, afterStep: number, listener: (event: RunStreamEvent) => void): Unsubscribe {
+    return this.streams.subscribe(runId, afterStep, listener);
+  }
+
+  onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
+    return this.streams.onRunUpdate(listener);
+  }
+
+  /** Resolves with the run once it is no longer queued, running or paused. */
+  waitForEnd(runId: number): Promise<RunInfo> {
+    const run = this.store.getRun(runId);
+    if (!ACTIVE_STATUSES.includes(run.status)) return Promise.resolve(run);
+    return new Promise((resolve) => this.endWaiters.set(runId, [...(this.endWaiters.get(runId) ?? []), resolve]));
+  }
+
+  get activeRunIds(): number[] {
+    return [...this.active.keys()];
+  }
+
+  /**
+   * Ends every run this manager holds: running ones are stopped with a checkpoint (terminated after
+   * `graceMs`, then resumable from their last epoch), queued ones become interrupted.
+   */
+  async shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
+    this.closed = true;
+    for (const { runId } of this.queue.splice(0)) {
+      this.transition(runId, 'interrupted', 'the studio closed before this run started; resume it to start it');
+      this.notifyEnd(runId);
+    }
+    const running = [...this.active.values()];
+    for (const active of running) {
+      this.send(active.runId, { type: 'unpause' });
+      this.send(active.runId, { type: 'stop' });
+    }
+    const deadline = setTimeout(() => {
+      for (const active of running) this.kill(active.runId, 'interrupted', 'the studio closed while this run trained; resume it to continue from its last checkpoint');
+    }, graceMs);
+    await Promise.all(running.map((active) => active.done));
+    clearTimeout(deadline);
+    this.streams.close();
+  }
+
+  private pump(): void {
+    while (!this.closed && this.active.size < this.concurrency && this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      this.launch(next.runId, next.resumeFrom);
+    }
+  }
+
+  private launch(runId: number, resumeFrom: string | null): void {
+    const run = this.store.getRun(runId);
+    const task: WorkerTask = { runId, config: run.config, runFolder: this.store.runFolder(runId), resumeFrom };
+    const worker = new Worker(WORKER_URL, { workerData: task });
+    let settle!: () => void;
+    const active: ActiveRun = { runId, worker, finished: false, done: new Promise((resolve) => (settle = resolve)) };
+    this.active.set(runId, active);
+    this.transition(runId, 'running', resumeFrom ? run.message : null);
+
+    worker.on('message', (message: WorkerToManager) => this.receive(active, message));
+    worker.on('error', (error) => {
+      if (active.finished) return;
+      active.finished = true;
+      this.transition(runId, 'failed', `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (!active.finished) {
+        active.finished = true;
+        const ending = active.ending ?? { status: 'failed' as const, message: `the training worker exited (code ${code}) before the run ended` };
+        this.transition(runId, ending.status, ending.message);
+      }
+      this.active.delete(runId);
+      settle();
+      this.notifyEnd(runId);
+      this.pump();
+    });
+  }
+
+  private receive(active: ActiveRun, message: WorkerToManager): void {
+    const { runId } = active;
+    if (active.finished) return;
+    switch (message.type) {
+      case 'started':
+        this.store.recordStart(runId, message);
+        this.streams.publishRun(runId);
+        break;
+      case 'steps':
+        this.store.appendSteps(runId, message.steps);
+        this.streams.publishSteps(runId, message.steps);
+        break;
+      case 'epoch':
+        this.store.appendEpoch(runId, message.epoch);
+        this.streams.publishEpoch(runId, message.epoch);
+        break;
+      case 'checkpoint':
+        this.store.replaceCheckpoint(runId, message.path, message.bytes, message.step);
+        break;
+      case 'finished':
+        active.finished = true;
+        this.transition(runId, message.summary.status, message.summary.message);
+        break;
+    }
+  }
+
+  private send(runId: number, message: ManagerToWorker): void {
+    this.active.get(runId)?.worker.postMessage(message);
+  }
+
+  private transition(runId: number, status: RunStatus, message: string | null): RunInfo {
+    const run = this.store.setStatus(runId, status, message);
+    this.streams.publishRun(runId);
+    return run;
+  }
+
+  private notifyEnd(runId: number): void {
+    const waiters = this.endWaiters.get(runId);
+    if (!waiters) return;
+    this.endWaiters.delete(runId);
+    const run = this.store.getRun(runId);
+    for (const resolve of waiters) resolve(run);
+  }
+}

@@ -1,0 +1,32 @@
+/** Messages between the run manager (main side) and a training worker thread. */
+import type { EpochMetrics, StepMetrics } from '../api/types.js';
+import type { TrainConfig } from '../training/config.js';
+import type { RunSummary } from '../training/trainer.js';
+
+/** Given to the worker at creation (workerData). */
+export interface WorkerTask {
+  runId: number;
+  config: TrainConfig;
+  /** Folder for this run's checkpoints (the worker writes them; the manager records them). */
+  runFolder: string;
+  /** Continue from this checkpoint file instead of starting afresh. */
+  resumeFrom: string | null;
+}
+
+export type ManagerToWorker = { type: 'pause' } | { type: 'unpause' } | { type: 'stop' };
+
+export type WorkerToManager =
+  | {
+      type: 'started';
+      backend: string;
+      device: string;
+      parameterCount: number;
+      stepsPerEpoch: number;
+      totalSteps: number;
+      classNames: string[];
+      resumedAtStep: number;
+    }
+  | { type: 'steps'; steps: StepMetrics[] }
+  | { type: 'epoch'; epoch: EpochMetrics }
+  | { type: 'checkpoint'; path: string; bytes: number; step: number }
+  | { type: 'finished'; summary: RunSummary };

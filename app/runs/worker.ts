@@ -1,0 +1,87 @@
+/**
+ * A training worker thread: trains one run and reports to the run manager. Steps are posted in batches
+ * (every STEP_FLUSH_MS, and before anything else is posted) — one message per step would flood the main
+ * side when steps take a millisecond.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { EpochMetrics, StepMetrics } from '../api/types.js';
+import { loadDataset } from '../data/index.js';
+import { initBackend } from '../engine/backend.js';
+import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
+import type { Evaluation } from '../training/evaluate.js';
+import { Trainer, type EpochRecord } from '../training/trainer.js';
+import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
+
+const STEP_FLUSH_MS = 50;
+
+if (!parentPort) throw new Error('app/runs/worker.js runs as a worker thread of the run manager');
+const port = parentPort;
+const task = workerData as WorkerTask;
+
+const post = (message: WorkerToManager) => port.postMessage(message);
+
+function plainEvaluation(evaluation: Evaluation): EpochMetrics['train'] {
+  return { ...evaluation, perClassAccuracy: evaluation.perClassAccuracy.map((a) => (Number.isNaN(a) ? null : a)) };
+}
+
+function plainEpoch(record: EpochRecord): EpochMetrics {
+  return { ...record, train: plainEvaluation(record.train), test: plainEvaluation(record.test) };
+}
+
+async function train(): Promise<void> {
+  const backend = await initBackend();
+  const dataset = await loadDataset(task.config.data);
+  const trainer = new Trainer(task.config, dataset);
+  port.on('message', (message: ManagerToWorker) => {
+    if (message.type === 'pause') trainer.pause();
+    else if (message.type === 'unpause') trainer.unpause();
+    else if (message.type === 'stop') trainer.stop();
+  });
+  mkdirSync(task.runFolder, { recursive: true });
+  const resumeFrom = task.resumeFrom ? readCheckpoint(task.resumeFrom) : undefined;
+
+  let pending: StepMetrics[] = [];
+  let lastFlush = performance.now();
+  const flush = () => {
+    if (pending.length > 0) post({ type: 'steps', steps: pending });
+    pending = [];
+    lastFlush = performance.now();
+  };
+  try {
+    for await (const event of trainer.run(resumeFrom)) {
+      if (event.type === 'step') {
+        pending.push(event.record);
+        if (performance.now() - lastFlush >= STEP_FLUSH_MS) flush();
+        continue;
+      }
+      flush();
+      switch (event.type) {
+        case 'started':
+          post({ type: 'started', backend: backend.name, device: backend.device, parameterCount: event.parameterCount, stepsPerEpoch: event.stepsPerEpoch, totalSteps: event.totalSteps, classNames: [...dataset.classNames], resumedAtStep: event.resumedAtStep });
+          break;
+        case 'epoch':
+          post({ type: 'epoch', epoch: plainEpoch(event.record) });
+          break;
+        case 'checkpoint': {
+          const step = event.checkpoint.progress.step;
+          const path = join(task.runFolder, `checkpoint-step-${step}.ckpt`);
+          const bytes = writeCheckpoint(path, event.checkpoint);
+          post({ type: 'checkpoint', path, bytes, step });
+          break;
+        }
+        case 'finished':
+          post({ type: 'finished', summary: event.summary });
+          break;
+      }
+    }
+  } finally {
+    trainer.dispose();
+  }
+}
+
+// an error thrown here reaches the manager as the worker's 'error' event, which fails the run with its message
+await train();
+// the message listener keeps the port open; the run is over, so let the thread end
+port.close();

@@ -1,0 +1,69 @@
+/**
+ * Opening the SQLite file: refuse one written by a newer version without touching it, apply pending
+ * migrations in one transaction each, and switch to WAL so readers (a second process, the CLI while the app
+ * trains) never block the writer.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+export class StoreVersionError extends Error {
+  override name = 'StoreVersionError';
+}
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function readSchemaVersion(path: string): number {
+  // read-only, so that a file we will refuse is not changed in any way
+  const probe = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return probe.pragma('user_version', { simple: true }) as number;
+  } catch (error) {
+    throw new Error(`${path} is not an F-SAM Studio store (${(error as Error).message}); choose another file with --db or FSAM_DB`);
+  } finally {
+    probe.close();
+  }
+}
+
+export function openDatabase(path: string): Database.Database {
+  if (existsSync(path)) {
+    const version = readSchemaVersion(path);
+    if (version > SCHEMA_VERSION) {
+      throw new StoreVersionError(
+        `${path} was written by a newer version of F-SAM Studio (store schema ${version}; this version knows up to ${SCHEMA_VERSION}). ` +
+          'It was left untouched: update F-SAM Studio, or choose another file with --db or FSAM_DB.',
+      );
+    }
+  } else {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    // WAL's usual pairing: durable at checkpoints, far fewer fsyncs while metrics stream in
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    // another process (the CLI next to the app) may hold the write lock for a moment
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  // the version is read inside each write transaction: two processes opening a new file at once apply each migration once
+  const applyNext = db.transaction((): boolean => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version >= MIGRATIONS.length) return false;
+    db.exec(MIGRATIONS[version]!);
+    db.pragma(`user_version = ${version + 1}`);
+    return true;
+  });
+  while (applyNext.immediate()) {
+    // one migration per transaction
+  }
+}
