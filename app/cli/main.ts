@@ -2,7 +2,8 @@
 /** fsam-studio: the command line of F-SAM Studio. */
 import { benchCommand } from './commands/bench.js';
 import { infoCommand } from './commands/info.js';
-import { compareCommand, trainCommand } from './commands/runs.js';
+import { runsCommand } from './commands/runs.js';
+import { compareCommand, trainCommand } from './commands/training.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
 
 const HELP = `fsam-studio — train and compare SGD, SAM and Friendly-SAM (F-SAM)
@@ -11,16 +12,18 @@ Usage: fsam-studio <command> [options]    (every command takes --help)
 
 Commands:
   train      train one model (default optimizer fsam)
-  compare    train sgd, sam and fsam from one seed, side by side (paired); --seeds repeats per seed
+  compare    train sgd, sam and fsam from the same seeds (paired) and say whether the gains are real
+  runs       list, show, resume or delete the runs kept in the store
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
   start      what \`npm start\` runs: info, then the quick comparison on the built-in data
 
-Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend.`;
+Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db).`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
   compare: compareCommand,
+  runs: runsCommand,
   bench: benchCommand,
   info: infoCommand,
   start: async (args) => {

@@ -1,125 +1,127 @@
-/** `train` and `compare`: run one or more configs to the end, then print a table or one JSON object. */
+/** `runs list|show|resume|delete`: read and manage the runs kept in the store. */
 import { parseArgs } from 'node:util';
-import { initBackend, type BackendInfo } from '../../engine/backend.js';
-import { loadDataset } from '../../data/index.js';
-import type { OptimizerName } from '../../optim/config.js';
-import type { TrainConfig } from '../../training/config.js';
-import { runTraining } from '../../training/runLocal.js';
-import type { RunSummary } from '../../training/trainer.js';
-import { createProgressReporter } from '../progress.js';
-import { buildRunConfig, parseOptimizerList, parseSeedList, RUN_FLAGS, RUN_FLAGS_HELP } from '../runOptions.js';
+import type { RunDetail, RunInfo } from '../../api/types.js';
+import { resultsTable, runReport } from '../reports.js';
+import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP } from '../session.js';
 import { fixed, formatTable, percent } from '../table.js';
 import { UsageError } from '../usage.js';
 
-export const TRAIN_HELP = `fsam-studio train — train one model and print its results
+export const RUNS_HELP = `fsam-studio runs — the runs kept in the store
 
-Usage: fsam-studio train [--optimizer sgd|sam|fsam] [run settings]
+Usage:
+  fsam-studio runs list [--json]            every run, newest first
+  fsam-studio runs show RUN [--json]        one run: config, status history, epochs, files
+  fsam-studio runs resume RUN [--json]      continue a stopped, interrupted or failed run from its last checkpoint
+  fsam-studio runs delete RUN [RUN …]       delete runs with their metrics and files
 
-  --optimizer NAME       sgd, sam (ASAM with --adaptive) or fsam (default fsam)
+${STORE_FLAGS_HELP}`;
 
-${RUN_FLAGS_HELP}
-
-Examples:
-  fsam-studio train --preset quick --optimizer fsam
-  fsam-studio train --data /usr/share/datasets/fashion-mnist --epochs 6 --optimizer sam --rho 0.1`;
-
-export const COMPARE_HELP = `fsam-studio compare — train several optimizers from one seed (a paired comparison)
-
-Usage: fsam-studio compare [--optimizers sgd,sam,fsam] [--seeds 1,2,3] [run settings]
-
-  --optimizers LIST      comma-separated, default sgd,sam,fsam
-  --seeds LIST           repeat the comparison for each seed (default: --seed, else 1)
-
-${RUN_FLAGS_HELP}
-
-Example:
-  fsam-studio compare --preset quick --optimizers sam,fsam --seeds 1,2,3`;
-
-interface RunResult {
-  config: TrainConfig;
-  summary: RunSummary;
+function runIdArgument(value: string | undefined): number {
+  const id = Number(value);
+  if (value === undefined || !Number.isInteger(id) || id < 1) throw new UsageError(`expected a run id (a whole number ≥ 1), got ${value === undefined ? 'nothing' : `"${value}"`}; see fsam-studio runs list`);
+  return id;
 }
 
-function parseRunArgs<Extra extends Record<string, { type: 'string' }>>(args: string[], extra: Extra) {
+function time(ms: number | null): string {
+  return ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export async function runsCommand(args: string[]): Promise<number> {
+  let parsed;
   try {
-    return parseArgs({ args, options: { ...RUN_FLAGS, ...extra }, strict: true, allowPositionals: false }).values as ReturnType<typeof parseArgs<{ options: typeof RUN_FLAGS }>>['values'] & { [K in keyof Extra]?: string };
+    parsed = parseArgs({ args, options: { ...STORE_FLAGS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-export async function trainCommand(args: string[]): Promise<number> {
-  const flags = parseRunArgs(args, { optimizer: { type: 'string' } });
-  if (flags.help) return printHelp(TRAIN_HELP);
-  const [optimizer] = parseOptimizerList('optimizer', flags.optimizer ?? 'fsam');
-  return executeRuns([buildRunConfig(flags, optimizer!)], Boolean(flags.json));
-}
-
-export async function compareCommand(args: string[]): Promise<number> {
-  const flags = parseRunArgs(args, { optimizers: { type: 'string' }, seeds: { type: 'string' } });
-  if (flags.help) return printHelp(COMPARE_HELP);
-  const optimizers: OptimizerName[] = parseOptimizerList('optimizers', flags.optimizers ?? 'sgd,sam,fsam');
-  const seeds = flags.seeds !== undefined ? parseSeedList(flags.seeds) : [undefined];
-  const configs = seeds.flatMap((seed) =>
-    optimizers.map((name) => buildRunConfig({ ...flags, seed: seed === undefined ? flags.seed : String(seed) }, name)),
-  );
-  return executeRuns(configs, Boolean(flags.json));
-}
-
-function printHelp(text: string): number {
-  console.log(text);
-  return 0;
-}
-
-async function executeRuns(configs: TrainConfig[], json: boolean): Promise<number> {
-  const backend = await initBackend();
-  if (!json) console.log(`backend: ${backend.name} — ${backend.device}`);
-  // every run of a command trains on the same data (the first config's; they differ only in optimizer and seed)
-  const dataset = await loadDataset(configs[0]!.data);
-  if (!json) console.log(`data: ${dataset.source}`);
-  const results: RunResult[] = [];
-  for (const config of configs) {
-    const label = `${config.optimizer.name} seed ${config.seed}`;
-    const reporter = createProgressReporter(label, json ? 'json' : 'auto');
-    const summary = await runTraining(config, dataset, (event) => reporter.onEvent(event));
-    results.push({ config, summary });
+  const { values: flags, positionals } = parsed;
+  const [action, ...ids] = positionals;
+  if (flags.help || action === undefined) {
+    console.log(RUNS_HELP);
+    return flags.help ? 0 : 2;
   }
-  if (json) console.log(JSON.stringify(jsonReport(backend, results), null, 2));
-  else console.log(`\n${resultsTable(results)}`);
-  return results.some((r) => r.summary.status === 'diverged') ? 1 : 0;
+  if (!['list', 'show', 'resume', 'delete'].includes(action)) throw new UsageError(`runs: "${action}" is not an action; use list, show, resume or delete`);
+  const json = Boolean(flags.json);
+  const runIds = ids.map(runIdArgument);
+  if (action !== 'list' && runIds.length === 0) throw new UsageError(`runs ${action} needs a run id; see fsam-studio runs list`);
+  if ((action === 'show' || action === 'resume') && runIds.length > 1) throw new UsageError(`runs ${action} takes one run id`);
+
+  const session = openSession(flags);
+  const { service } = session;
+  try {
+    switch (action) {
+      case 'list': {
+        const runs = await service.listRuns();
+        if (json) console.log(JSON.stringify({ database: service.store.path, runs: runs.map(runReport) }, null, 2));
+        else if (runs.length === 0) console.log(`No runs in ${service.store.path} yet: try fsam-studio train --preset quick`);
+        else console.log(listTable(runs));
+        return 0;
+      }
+      case 'show': {
+        const detail = await service.getRun(runIds[0]!);
+        console.log(json ? JSON.stringify(detail, null, 2) : describeRun(detail));
+        return 0;
+      }
+      case 'resume': {
+        const run = await service.resumeRun(runIds[0]!);
+        if (!json) console.log(`run ${run.id}: ${run.message}`);
+        const ended = await session.follow(run, `run ${run.id} ${run.arm ?? run.config.optimizer.name}`, json);
+        if (json) console.log(JSON.stringify({ database: service.store.path, runs: [runReport(ended)] }, null, 2));
+        else console.log(`\n${resultsTable([ended])}`);
+        if (session.interrupted) return EXIT_INTERRUPTED;
+        return ended.status === 'completed' ? 0 : 1;
+      }
+      default: {
+        for (const runId of runIds) {
+          await service.deleteRun(runId);
+          if (!json) console.log(`deleted run ${runId}`);
+        }
+        if (json) console.log(JSON.stringify({ deleted: runIds }));
+        return 0;
+      }
+    }
+  } finally {
+    await session.close();
+  }
 }
 
-function jsonReport(backend: BackendInfo, results: RunResult[]) {
-  return {
-    backend: backend.name,
-    device: backend.device,
-    runs: results.map(({ config, summary }) => ({
-      optimizer: config.optimizer.name,
-      seed: config.seed,
-      status: summary.status,
-      finalTestAccuracy: summary.finalTestAccuracy,
-      bestTestAccuracy: summary.bestTestAccuracy,
-      finalTrainLoss: summary.finalTrainLoss,
-      steps: summary.steps,
-      wallSeconds: summary.wallSeconds,
-      stepsPerSecond: summary.stepsPerSecond,
-    })),
-  };
-}
-
-function resultsTable(results: RunResult[]): string {
+function listTable(runs: RunInfo[]): string {
   return formatTable(
-    ['optimizer', 'seed', 'status', 'final test acc', 'best test acc', 'final train loss', 'steps', 'wall s', 'steps/s'],
-    results.map(({ config, summary }) => [
-      config.optimizer.name + (config.optimizer.adaptive ? ' (adaptive)' : ''),
-      config.seed,
-      summary.status,
-      percent(summary.finalTestAccuracy),
-      percent(summary.bestTestAccuracy),
-      fixed(summary.finalTrainLoss, 4),
-      summary.steps,
-      summary.wallSeconds.toFixed(1),
-      summary.stepsPerSecond.toFixed(2),
+    ['id', 'name', 'status', 'progress', 'best test acc', 'final test acc', 'steps/s', 'backend', 'created'],
+    runs.map((run) => [
+      run.id,
+      run.name,
+      run.status,
+      run.totalSteps ? `${run.step}/${run.totalSteps}` : '—',
+      percent(run.bestTestAccuracy),
+      percent(run.finalTestAccuracy),
+      fixed(run.stepsPerSecond, 2),
+      run.backend ?? '—',
+      time(run.createdAt),
     ]),
   );
+}
+
+function describeRun({ run, epochs, transitions, files }: RunDetail): string {
+  const lines = [
+    `run ${run.id}: ${run.name}`,
+    `status: ${run.status}${run.message ? ` — ${run.message}` : ''}`,
+    `backend: ${run.backend ?? '—'} ${run.device ? `(${run.device})` : ''}`,
+    `progress: ${run.step}/${run.totalSteps ?? '?'} steps, ${run.epochsDone}/${run.config.epochs} epochs, ${fixed(run.stepsPerSecond, 2)} steps/s`,
+    run.comparisonId !== null ? `comparison: ${run.comparisonId} (arm ${run.arm})` : '',
+    `config: ${JSON.stringify(run.config)}`,
+    '',
+    'history:',
+    ...transitions.map((t) => `  ${time(t.at)}  ${t.status}${t.message ? ` — ${t.message}` : ''}`),
+  ];
+  if (epochs.length > 0) {
+    lines.push(
+      '',
+      formatTable(
+        ['epoch', 'step', 'train loss', 'train acc', 'test loss', 'test acc', 'elapsed s'],
+        epochs.map((e) => [e.epoch + 1, e.step, e.train.loss.toFixed(4), percent(e.train.accuracy), e.test.loss.toFixed(4), percent(e.test.accuracy), (e.elapsedMs / 1000).toFixed(1)]),
+      ),
+    );
+  }
+  if (files.length > 0) lines.push('', 'files:', ...files.map((f) => `  ${f.kind}  ${f.path}  ${(f.bytes / 1024).toFixed(0)} KiB${f.step !== null ? `  after step ${f.step}` : ''}`));
+  return lines.filter((line, i) => line !== '' || i > 0).join('\n');
 }
