@@ -34,26 +34,30 @@ async function train(): Promise<void> {
   const backend = await initBackend();
   const dataset = await loadDataset(task.config.data);
   const trainer = new Trainer(task.config, dataset);
-  port.on('message', (message: ManagerToWorker) => {
-    if (message.type === 'pause') trainer.pause();
-    else if (message.type === 'unpause') trainer.unpause();
-    else if (message.type === 'stop') trainer.stop();
-  });
   mkdirSync(task.runFolder, { recursive: true });
   const resumeFrom = task.resumeFrom ? readCheckpoint(task.resumeFrom) : undefined;
 
   let pending: StepMetrics[] = [];
   let lastFlush = performance.now();
+  let paused = false;
   const flush = () => {
     if (pending.length > 0) post({ type: 'steps', steps: pending });
     pending = [];
     lastFlush = performance.now();
   };
+  port.on('message', (message: ManagerToWorker) => {
+    paused = message.type === 'pause';
+    if (message.type === 'pause') trainer.pause();
+    else if (message.type === 'unpause') trainer.unpause();
+    else if (message.type === 'stop') trainer.stop();
+    // a paused run must show every step it finished, not hold them until it continues
+    if (paused) flush();
+  });
   try {
     for await (const event of trainer.run(resumeFrom)) {
       if (event.type === 'step') {
         pending.push(event.record);
-        if (performance.now() - lastFlush >= STEP_FLUSH_MS) flush();
+        if (paused || performance.now() - lastFlush >= STEP_FLUSH_MS) flush();
         continue;
       }
       flush();

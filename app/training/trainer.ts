@@ -158,6 +158,9 @@ export class Trainer {
       const batchOrder = Random.fromState(progress.batchOrderState);
       const order = batchOrder.permutation(dataset.train.count);
       for (; progress.batchInEpoch < this.stepsPerEpoch; progress.batchInEpoch++) {
+        // on wasm and cpu a step's read-back settles as a microtask, so without this a worker would never
+        // see its messages (pause, stop) until the run was over
+        await new Promise((resolve) => setImmediate(resolve));
         if (this.pauseGate) {
           const pausedAt = performance.now();
           await this.pauseGate.promise;

@@ -8,7 +8,7 @@ import { runCli } from '../support/cli.js';
 const TINY = ['--model', 'mlp', '--train-count', '256', '--test-count', '64', '--batch-size', '32', '--epochs', '1'];
 
 test('every command answers --help with its usage and exit code 0', async () => {
-  for (const command of ['train', 'compare', 'bench', 'info', 'start']) {
+  for (const command of ['train', 'compare', 'runs', 'bench', 'info', 'start']) {
     const result = await runCli([command, '--help']);
     assert.equal(result.code, 0, `${command} --help: ${result.stderr}`);
     assert.match(result.stdout, new RegExp(`fsam-studio ${command}`));
@@ -73,7 +73,8 @@ test('compare --seeds runs every optimizer for every seed, paired, and prints a 
   );
   const table = await runCli(['compare', ...TINY, '--optimizers', 'sam,fsam']);
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /optimizer\s+seed\s+status\s+final test acc/);
-  assert.match(table.stdout, /\nsam\s+1\s+completed/);
-  assert.match(table.stdout, /\nfsam\s+1\s+completed/);
+  assert.match(table.stdout, /run\s+optimizer\s+seed\s+status\s+final test acc/);
+  assert.match(table.stdout, /\n\s*\d+\s+sam\s+1\s+completed/);
+  assert.match(table.stdout, /\n\s*\d+\s+fsam\s+1\s+completed/);
+  assert.match(table.stdout, /fsam − sam\s+final test acc\s+1\s+[-+]\d+\.\d+\s+needs ≥ 2 seeds/);
 });

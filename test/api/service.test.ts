@@ -1,0 +1,264 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StudioService } from '../../app/api/service.js';
+import type { NewComparison, SeriesName, TrainConfigInput } from '../../app/api/types.js';
+import { filesFolderFor } from '../../app/store/location.js';
+import { ConfigError, NotFoundError } from '../../app/validation.js';
+
+/** A run small enough to train in a second or two: 256 grey 12×12 images, batch 32 → 8 steps per epoch. */
+const tinyConfig = {
+  data: { name: 'shapes10', trainCount: 256, testCount: 64, size: 12, channels: 1 },
+  model: 'mlp',
+  epochs: 1,
+  batchSize: 32,
+  // no optimizer name: each comparison arm supplies it
+  optimizer: { lr: 0.05 },
+} as unknown as TrainConfigInput;
+
+/** Asserts the promise rejects with `kind` and a message containing every one of `fragments`. */
+async function rejectsNaming(promise: Promise<unknown>, kind: typeof ConfigError | typeof NotFoundError, fragments: string[]): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof kind, `expected a ${kind.name}, got ${String(error)}`);
+    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `"${error.message}" should name ${fragment}`);
+    return true;
+  });
+}
+
+describe('StudioService: every bad input is refused, naming the field, and stores nothing', () => {
+  let folder: string;
+  let databasePath: string;
+  let service: StudioService;
+
+  before(() => {
+    folder = mkdtempSync(join(tmpdir(), 'fsam-service-test-'));
+    databasePath = join(folder, 'studio.db');
+    service = StudioService.open({ databasePath, concurrency: 1 });
+  });
+  after(async () => {
+    await service.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  test('startRun with a bad optimizer field or model', async () => {
+    await rejectsNaming(service.startRun({ config: { optimizer: { name: 'sam', lr: 0.1, rho: -1 } } }), ConfigError, ['optimizer.rho']);
+    await rejectsNaming(service.startRun({ config: { model: 'nope', optimizer: { name: 'sam', lr: 0.1 } } as unknown as TrainConfigInput }), ConfigError, ['config.model']);
+    await rejectsNaming(service.startRun({ config: { optimizer: { name: 'adam' as never, lr: 0.1 } } }), ConfigError, ['optimizer.name']);
+    await rejectsNaming(service.startRun({ config: { optimizer: { name: 'sgd', lr: 0.1 }, epochs: 0 } }), ConfigError, ['epochs']);
+    await rejectsNaming(service.startRun({ name: '   ', config: { optimizer: { name: 'sgd', lr: 0.1 } } }), ConfigError, ['name']);
+    await rejectsNaming(service.startRun(undefined as never), ConfigError, ['request']);
+  });
+
+  test('run ids are checked before they are looked up', async () => {
+    await rejectsNaming(service.getRun('abc' as never), ConfigError, ['runId']);
+    await rejectsNaming(service.getRun(0), ConfigError, ['runId']);
+    await rejectsNaming(service.getRun(1.5), ConfigError, ['runId']);
+    await rejectsNaming(service.getRun(999), NotFoundError, ['999']);
+    await rejectsNaming(service.stopRun(-3), ConfigError, ['runId']);
+    await rejectsNaming(service.deleteRun('1' as never), ConfigError, ['runId']);
+    await rejectsNaming(service.getComparison('x' as never), ConfigError, ['comparisonId']);
+    await rejectsNaming(service.getComparison(999), NotFoundError, ['999']);
+    await rejectsNaming(service.deleteComparison(999, { withRuns: 'yes' as never }), ConfigError, ['options.withRuns']);
+    assert.throws(
+      () => service.subscribeRun(1, { afterStep: -1 }, () => {}),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('options.afterStep'),
+    );
+  });
+
+  test('metricSeries with an unknown series, too few points, or a missing run', async () => {
+    await rejectsNaming(service.metricSeries({ runIds: [1], series: ['nope' as SeriesName], maxPoints: 100 }), ConfigError, ['request.series']);
+    await rejectsNaming(service.metricSeries({ runIds: [1], series: ['loss'], maxPoints: 1 }), ConfigError, ['request.maxPoints']);
+    await rejectsNaming(service.metricSeries({ runIds: [1], series: ['loss'], maxPoints: 10.5 }), ConfigError, ['request.maxPoints']);
+    await rejectsNaming(service.metricSeries({ runIds: [], series: ['loss'], maxPoints: 10 }), ConfigError, ['request.runIds']);
+    await rejectsNaming(service.metricSeries({ runIds: [999], series: ['loss'], maxPoints: 10 }), NotFoundError, ['999']);
+  });
+
+  test('createComparison with too few arms, repeated labels, a foreign baseline, a bad arm, repeated seeds', async () => {
+    const valid: NewComparison = { name: 'bad', config: tinyConfig, arms: [{ optimizer: { name: 'sam' } }, { optimizer: { name: 'fsam' } }], seeds: [1, 2], baseline: 'sam' };
+
+    await rejectsNaming(service.createComparison({ ...valid, arms: [{ optimizer: { name: 'sam' } }] }), ConfigError, ['request.arms']);
+    await rejectsNaming(service.createComparison({ ...valid, arms: [{ optimizer: { name: 'sam' } }, { optimizer: { name: 'sam' } }] }), ConfigError, ['request.arms', '"sam"']);
+    await rejectsNaming(
+      service.createComparison({ ...valid, arms: [{ label: 'x', optimizer: { name: 'sam' } }, { label: 'x', optimizer: { name: 'fsam' } }] }),
+      ConfigError,
+      ['request.arms', '"x"'],
+    );
+    await rejectsNaming(service.createComparison({ ...valid, baseline: 'sgd' }), ConfigError, ['request.baseline', '"sgd"']);
+    await rejectsNaming(
+      service.createComparison({ ...valid, arms: [{ optimizer: { name: 'sam' } }, { label: 'fast fsam', optimizer: { name: 'fsam', lr: -0.1 } }] }),
+      ConfigError,
+      ['arms[1]', 'fast fsam', 'optimizer.lr'],
+    );
+    await rejectsNaming(service.createComparison({ ...valid, seeds: [1, 2, 1] }), ConfigError, ['request.seeds']);
+    await rejectsNaming(service.createComparison({ ...valid, seeds: [] }), ConfigError, ['request.seeds']);
+    await rejectsNaming(service.createComparison({ ...valid, name: '' }), ConfigError, ['request.name']);
+    await rejectsNaming(service.createComparison({ ...valid, config: { ...tinyConfig, epochs: -1 } }), ConfigError, ['epochs']);
+  });
+
+  test('checkConfig fills defaults for a minimal config and lists problems by field', async () => {
+    const ok = await service.checkConfig({ optimizer: { name: 'sam', lr: 0.1 } });
+    assert.ok(ok.ok, 'a minimal config is valid');
+    assert.equal(ok.config.optimizer.name, 'sam');
+    assert.equal(ok.config.optimizer.lr, 0.1);
+    assert.equal(ok.config.optimizer.rho, 0.05);
+    assert.equal(ok.config.optimizer.momentum, 0.9);
+    assert.equal(ok.config.optimizer.base, 'sgd');
+    assert.equal(ok.config.model, 'cnn');
+    assert.equal(ok.config.epochs, 3);
+    assert.equal(ok.config.batchSize, 128);
+    assert.equal(ok.config.seed, 1);
+    assert.deepEqual(ok.config.data, { name: 'shapes10' });
+    assert.deepEqual(ok.config.schedule, { kind: 'cosine' });
+
+    const bad = await service.checkConfig({ optimizer: { name: 'sam', lr: 0.1, rho: -1 } });
+    assert.ok(!bad.ok);
+    assert.ok(bad.problems.some((p) => p.field === 'optimizer.rho' && p.message.length > 0), JSON.stringify(bad.problems));
+
+    const several = await service.checkConfig({ optimizer: { name: 'sam', lr: -1, rho: -1 }, batchSize: 0 });
+    assert.ok(!several.ok);
+    assert.deepEqual(several.problems.map((p) => p.field).sort(), ['batchSize', 'optimizer.lr', 'optimizer.rho']);
+
+    const nothing = await service.checkConfig(undefined);
+    assert.ok(!nothing.ok);
+    assert.equal(nothing.problems[0]!.field, 'config', 'a problem with the whole config names "config"');
+  });
+
+  test('info lists models, data sets, presets, the concurrency and the database path', async () => {
+    const info = await service.info();
+    const models = info.models.map((m) => m.name);
+    assert.ok(models.includes('mlp') && models.includes('cnn'), models.join(', '));
+    assert.ok(info.models.every((m) => m.description.length > 0));
+    assert.deepEqual(
+      info.datasets.map((d) => d.name),
+      ['shapes10', 'idx'],
+    );
+    const quick = info.presets.find((p) => p.name === 'quick');
+    assert.ok(quick, 'the quick preset is listed');
+    assert.equal(quick.config.model, 'cnn');
+    assert.equal(quick.config.optimizer.rho, 0.02);
+    assert.equal(quick.config.optimizer.name, 'fsam');
+    assert.equal(info.concurrency, 1);
+    assert.equal(info.databasePath, databasePath);
+    assert.equal(info.filesFolder, filesFolderFor(databasePath));
+    assert.equal(info.defaults.optimizer.name, 'fsam');
+    assert.ok(info.backend.name.length > 0);
+    assert.equal(info.version, '0.1.0');
+  });
+
+  test('nothing was stored by the refused calls', async () => {
+    assert.deepEqual(await service.listRuns(), []);
+    assert.deepEqual(await service.listComparisons(), []);
+    assert.ok(existsSync(databasePath));
+  });
+});
+
+describe('StudioService end to end: a SAM vs F-SAM comparison trains in workers and is summarised', () => {
+  let folder: string;
+  let service: StudioService;
+
+  before(() => {
+    folder = mkdtempSync(join(tmpdir(), 'fsam-service-e2e-'));
+    service = StudioService.open({ databasePath: join(folder, 'studio.db'), concurrency: 1 });
+  });
+  after(async () => {
+    await service.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  test('two arms × two seeds: four completed runs, paired differences, a winner, downsampled series', { timeout: 300_000 }, async () => {
+    const created = await service.createComparison({
+      name: 'tiny',
+      config: tinyConfig,
+      arms: [{ optimizer: { name: 'sam' } }, { optimizer: { name: 'fsam' } }],
+      seeds: [1, 2],
+      baseline: 'sam',
+    });
+    assert.equal(created.comparison.name, 'tiny');
+    assert.deepEqual(created.comparison.arms, ['sam', 'fsam']);
+    assert.equal(created.comparison.baseline, 'sam');
+    assert.deepEqual(created.comparison.seeds, [1, 2]);
+    assert.equal(created.runs.length, 4);
+    assert.equal(created.results.winner, null, 'no winner before the runs end');
+    assert.deepEqual(
+      created.runs.map((r) => [r.arm, r.config.seed, r.config.optimizer.name, r.config.optimizer.lr]),
+      [
+        ['sam', 1, 'sam', 0.05],
+        ['fsam', 1, 'fsam', 0.05],
+        ['sam', 2, 'sam', 0.05],
+        ['fsam', 2, 'fsam', 0.05],
+      ],
+    );
+
+    const ended = await Promise.all(created.comparison.runIds.map((runId) => service.manager.waitForEnd(runId)));
+    for (const run of ended) assert.equal(run.status, 'completed', `run ${run.id} ${run.name}: ${run.message}`);
+
+    const detail = await service.getComparison(created.comparison.id);
+    assert.equal(detail.runs.length, 4);
+    for (const run of detail.runs) {
+      assert.equal(run.status, 'completed');
+      assert.equal(run.step, 8);
+      assert.equal(run.epochsDone, 1);
+      assert.equal(run.stepsPerEpoch, 8);
+      assert.equal(run.totalSteps, 8);
+      assert.ok(run.finalTestAccuracy !== null && run.finalTestAccuracy >= 0 && run.finalTestAccuracy <= 1);
+      assert.equal(run.bestTestAccuracy, run.finalTestAccuracy, 'one epoch: best is final');
+      assert.ok(run.backend !== null);
+      assert.ok(run.startedAt !== null && run.endedAt !== null && run.endedAt >= run.startedAt);
+    }
+    assert.deepEqual(detail.comparison.varies, ['name', 'seed']);
+    assert.ok(detail.comparison.varies.includes('name') && detail.comparison.varies.includes('seed'));
+
+    const { results } = detail;
+    assert.deepEqual(
+      results.arms.map((a) => [a.arm, a.finalTestAccuracy?.count, a.bestTestAccuracy?.count, a.runIds.length]),
+      [
+        ['sam', 2, 2, 2],
+        ['fsam', 2, 2, 2],
+      ],
+    );
+    assert.deepEqual(results.differences.map((d) => d.metric).sort(), ['bestTestAccuracy', 'finalTestAccuracy']);
+    for (const difference of results.differences) {
+      assert.equal(difference.arm, 'fsam');
+      assert.equal(difference.baseline, 'sam');
+      assert.equal(difference.pairs, 2);
+      assert.ok(difference.low !== null && difference.high !== null, 'two pairs give an interval');
+      assert.ok(difference.low <= difference.meanDifference && difference.meanDifference <= difference.high, JSON.stringify(difference));
+    }
+    // the mean difference is the mean of the seed-by-seed differences of the stored runs
+    const accuracy = (arm: string, seed: number) => detail.runs.find((r) => r.arm === arm && r.config.seed === seed)!.finalTestAccuracy!;
+    const final = results.differences.find((d) => d.metric === 'finalTestAccuracy')!;
+    const expectedMean = (accuracy('fsam', 1) - accuracy('sam', 1) + (accuracy('fsam', 2) - accuracy('sam', 2))) / 2;
+    assert.ok(Math.abs(final.meanDifference - expectedMean) < 1e-12);
+    const [samMean, fsamMean] = results.arms.map((a) => a.finalTestAccuracy!.mean);
+    assert.ok(results.winner === 'sam' || results.winner === 'fsam');
+    assert.equal(results.winner, fsamMean! > samMean! ? 'fsam' : 'sam');
+
+    const runId = detail.runs[0]!.id;
+    const [loss, testAccuracy, perturbedLoss] = await service.metricSeries({ runIds: [runId], series: ['loss', 'testAccuracy', 'perturbedLoss'], maxPoints: 3 });
+    assert.equal(loss!.name, 'loss');
+    assert.equal(loss!.runId, runId);
+    assert.equal(loss!.totalPoints, 8);
+    assert.equal(loss!.values.length, 3);
+    assert.equal(loss!.steps.length, 3);
+    assert.equal(loss!.elapsedMs.length, 3);
+    assert.equal(loss!.steps[0], 1);
+    assert.equal(loss!.steps[2], 8);
+    assert.ok(loss!.values.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0));
+    assert.equal(testAccuracy!.totalPoints, 1);
+    assert.deepEqual(testAccuracy!.steps, [8]);
+    assert.deepEqual(testAccuracy!.values, [detail.runs[0]!.finalTestAccuracy]);
+    assert.equal(perturbedLoss!.totalPoints, 8, 'SAM reports the loss at w + e');
+    assert.equal(perturbedLoss!.values.length, 3);
+
+    const runDetail = await service.getRun(runId);
+    assert.deepEqual(
+      runDetail.transitions.map((t) => t.status),
+      ['queued', 'running', 'completed'],
+    );
+    assert.equal(runDetail.epochs.length, 1);
+    assert.equal(runDetail.classNames.length, 10);
+    assert.equal(runDetail.epochs[0]!.test.count, 64);
+  });
+});
