@@ -14,6 +14,7 @@ Commands:
   train      train one model (default optimizer fsam)
   compare    train sgd, sam and fsam from the same seeds (paired) and say whether the gains are real
   runs       list, show, resume or delete the runs kept in the store
+  serve      the studio in a browser: prints an address with an access token
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
   start      what \`npm start\` runs: info, then the quick comparison on the built-in data
@@ -24,6 +25,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
   compare: compareCommand,
   runs: runsCommand,
+  // the web shell lives in main/ (a shell around app/); loaded only when asked for
+  serve: async (args) => (await import('../../main/web/serveCommand.js')).serveCommand(args),
   bench: benchCommand,
   info: infoCommand,
   start: async (args) => {

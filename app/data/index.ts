@@ -22,7 +22,7 @@ const count = (field: string) =>
     .min(1, { error: `${field} must be at least 1` })
     .max(1_000_000, { error: `${field} must be at most 1000000` });
 
-export const datasetSpecSchema = z.object({
+export const datasetSpecSchema = z.strictObject({
   name: z.enum(DATASET_NAMES, { error: `name must be "${BUILTIN_DATASET_NAME}" (the built-in generated set) or "idx" (MNIST-format files in a folder)` }),
   /** idx: the folder holding the four IDX files. */
   path: z.string({ error: 'path must be a folder path (text)' }).min(1, { error: 'path must not be empty' }).optional(),

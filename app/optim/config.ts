@@ -8,7 +8,7 @@ import { parseOrThrow } from '../validation.js';
 export const OPTIMIZER_NAMES = ['sgd', 'sam', 'fsam'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
-export const optimizerConfigSchema = z.object({
+export const optimizerConfigSchema = z.strictObject({
   /** sgd: the base optimizer alone; sam: SAM (ASAM with adaptive); fsam: Friendly-SAM. */
   name: z.enum(OPTIMIZER_NAMES),
   base: z.enum(['sgd', 'adamw']).default('sgd'),

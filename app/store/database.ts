@@ -4,7 +4,7 @@
  * trains) never block the writer.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 
@@ -15,14 +15,21 @@ export class StoreVersionError extends Error {
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 function readSchemaVersion(path: string): number {
+  const notAStore = (why: string) => new Error(`${path} is not an F-SAM Studio store (${why}); it was left untouched — choose another file with --db or FSAM_DB`);
+  if (!statSync(path).isFile()) throw notAStore('it is not a file');
   // read-only, so that a file we will refuse is not changed in any way
-  const probe = new Database(path, { readonly: true, fileMustExist: true });
+  let probe: Database.Database | undefined;
   try {
-    return probe.pragma('user_version', { simple: true }) as number;
+    probe = new Database(path, { readonly: true, fileMustExist: true });
+    const version = probe.pragma('user_version', { simple: true }) as number;
+    const tables = (probe.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n;
+    if (version === 0 && tables > 0) throw notAStore('it holds tables of another program');
+    return version;
   } catch (error) {
-    throw new Error(`${path} is not an F-SAM Studio store (${(error as Error).message}); choose another file with --db or FSAM_DB`);
+    if ((error as Error).message.includes('is not an F-SAM Studio store')) throw error;
+    throw notAStore((error as Error).message);
   } finally {
-    probe.close();
+    probe?.close();
   }
 }
 
@@ -40,13 +47,13 @@ export function openDatabase(path: string): Database.Database {
   }
   const db = new Database(path);
   try {
-    db.pragma('journal_mode = WAL');
-    // WAL's usual pairing: durable at checkpoints, far fewer fsyncs while metrics stream in
-    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     // another process (the CLI next to the app) may hold the write lock for a moment
     db.pragma('busy_timeout = 5000');
     migrate(db);
+    db.pragma('journal_mode = WAL');
+    // WAL's usual pairing: durable at checkpoints, far fewer fsyncs while metrics stream in
+    db.pragma('synchronous = NORMAL');
     return db;
   } catch (error) {
     db.close();

@@ -10,7 +10,7 @@ import { optimizerConfigSchema } from '../optim/config.js';
 import { scheduleSchema } from './schedule.js';
 
 
-export const trainConfigSchema = z.object({
+export const trainConfigSchema = z.strictObject({
   data: datasetSpecSchema.default({ name: 'shapes10' }),
   model: modelNameSchema.default('cnn'),
   optimizer: optimizerConfigSchema,

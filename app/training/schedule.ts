@@ -2,11 +2,11 @@
 import { z } from 'zod';
 
 export const scheduleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('constant') }),
+  z.strictObject({ kind: z.literal('constant') }),
   /** As the reference code: from lr at step 0 to 0 at the last step, following half a cosine, per step. */
-  z.object({ kind: z.literal('cosine') }),
+  z.strictObject({ kind: z.literal('cosine') }),
   /** lr × gamma^(number of milestones passed); milestones are epochs. */
-  z.object({
+  z.strictObject({
     kind: z.literal('multistep'),
     milestones: z.array(z.number().int().positive()).min(1),
     gamma: z.number().positive().max(1).default(0.1),

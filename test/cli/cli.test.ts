@@ -78,3 +78,12 @@ test('compare --seeds runs every optimizer for every seed, paired, and prints a 
   assert.match(table.stdout, /\n\s*\d+\s+fsam\s+1\s+completed/);
   assert.match(table.stdout, /fsam − sam\s+final test acc\s+1\s+[-+]\d+\.\d+\s+needs ≥ 2 seeds/);
 });
+
+test('bench --json reports step times and the store\'s ingestion rate', async () => {
+  const result = await runCli(['bench', '--models', 'cnn', '--optimizers', 'sgd,fsam', '--steps', '1', '--warmup', '1', '--batch-size', '8', '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.deepEqual(report.steps.map((s: { optimizer: string }) => s.optimizer), ['sgd', 'fsam']);
+  assert.equal(report.storeIngestion.rows, 200_000);
+  assert.ok(report.storeIngestion.rowsPerSecond > 0 && Number.isFinite(report.storeIngestion.rowsPerSecond));
+});

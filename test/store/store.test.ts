@@ -152,6 +152,45 @@ describe('opening the file', () => {
     );
     assert.equal(sha256(path), hashBefore);
   });
+
+  // KNOWN BUG (app/store/database.ts, openDatabase): a SQLite file of another program (user_version 0, its own
+  // "runs" table) is switched to WAL (file header bytes 18–19 go 1 → 2) before the first migration fails, and
+  // the error is SQLite's bare "table runs already exists", naming neither the file nor what to do.
+  // Fix: refuse a version-0 file whose sqlite_schema is not empty (read-only, before any pragma that writes),
+  // with a message naming the path, as readSchemaVersion does for a non-SQLite file.
+  test('a SQLite file of another program is refused with an error naming the path, and left untouched', () => {
+    const path = freshPath('foreign-sqlite');
+    const writer = new Database(path);
+    writer.exec("CREATE TABLE runs (title TEXT); INSERT INTO runs VALUES ('someone else’s data');");
+    writer.close();
+    const hashBefore = sha256(path);
+    assert.throws(
+      () => StudioStore.open(path),
+      (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.ok(error.message.includes(path), `the message names the file: "${error.message}"`);
+        return true;
+      },
+    );
+    assert.equal(sha256(path), hashBefore, 'the other program’s file is not modified');
+  });
+
+  // KNOWN BUG (app/store/database.ts, readSchemaVersion): `new Database(path, { readonly: true })` sits outside
+  // the try block, so for a path that is a folder (e.g. `--db ~/experiments`) the user sees SQLite's bare
+  // "disk I/O error" with no path. Fix: open the probe inside the try (or check statSync(path).isFile() first)
+  // and throw "<path> is not an F-SAM Studio store (...)".
+  test('a path that is a folder gets an error naming the path', () => {
+    const path = freshPath('folder-as-db');
+    mkdirSync(path);
+    assert.throws(
+      () => StudioStore.open(path),
+      (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.ok(error.message.includes(path), `the message names the path: "${error.message}"`);
+        return true;
+      },
+    );
+  });
 });
 
 describe('runs and their transitions', () => {

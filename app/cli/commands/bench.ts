@@ -1,6 +1,7 @@
 /** `bench`: median step times of sgd, sam and fsam on the small CNN and ResNet-20, and their ratios. */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../engine/backend.js';
+import { measureIngestion } from '../../store/ingestionBenchmark.js';
 import { BENCHMARK_MODELS, benchmarkSteps, stepRatios } from '../../training/benchmark.js';
 import { parseOptimizerList } from '../runOptions.js';
 import { formatTable } from '../table.js';
@@ -13,7 +14,8 @@ Usage: fsam-studio bench [--json] [--steps N] [--warmup N] [--batch-size N] [--m
 Measures the median milliseconds per training step (forward, backward, optimizer, metrics read back) of each
 optimizer on the small CNN (28×28×1) and ResNet-20 (32×32×3), steps interleaved across optimizers so that
 noise hits them alike, and prints samOverSgd and fsamOverSam. Defaults: 20 timed steps after 3 warm-up steps,
-batch 128.`;
+batch 128. First it measures how many per-step metric rows a second the run store ingests (200,000 rows in
+transactions of 500, into a temporary SQLite file).`;
 
 function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -54,6 +56,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const batchSize = positiveInteger('batch-size', flags['batch-size'], 128);
   const timedSteps = positiveInteger('steps', flags.steps, 20);
   const warmupSteps = positiveInteger('warmup', flags.warmup, 3);
+  const storeIngestion = measureIngestion();
   const backend = await initBackend();
   const showProgress = !flags.json && process.stderr.isTTY;
   const timings = await benchmarkSteps({
@@ -65,7 +68,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     onProgress: showProgress ? (message) => process.stderr.write(`\r${message}   `) : undefined,
   });
   if (showProgress) process.stderr.write('\n');
-  const report = { backend: backend.name, device: backend.device, batchSize, warmupSteps, timedSteps, steps: timings, ratios: stepRatios(timings) };
+  const report = { backend: backend.name, device: backend.device, batchSize, warmupSteps, timedSteps, steps: timings, ratios: stepRatios(timings), storeIngestion };
   if (flags.json) {
     console.log(JSON.stringify(report, null, 2));
     return 0;
@@ -75,5 +78,6 @@ export async function benchCommand(args: string[]): Promise<number> {
   for (const [model, ratio] of Object.entries(report.ratios)) {
     console.log(`${model}: sam/sgd ${ratio.samOverSgd?.toFixed(3) ?? '—'}, fsam/sam ${ratio.fsamOverSam?.toFixed(3) ?? '—'}`);
   }
+  console.log(`store ingestion: ${Math.round(storeIngestion.rowsPerSecond).toLocaleString('en')} metric rows/s (${storeIngestion.rows.toLocaleString('en')} rows in transactions of ${storeIngestion.batchSize})`);
   return 0;
 }
