@@ -108,8 +108,8 @@ test('the queue trains at most `concurrency` runs at once, in order', async () =
 });
 
 for (const [label, config] of [
-  ['F-SAM on a CNN with batch norm and SGD momentum', tinyRunConfig({ model: 'cnn', epochs: 4, optimizer: { name: 'fsam', lr: 0.05, momentum: 0.9 } })],
-  ['SAM on an MLP with AdamW', tinyRunConfig({ epochs: 4, optimizer: { name: 'sam', base: 'adamw', lr: 0.001 } })],
+  ['F-SAM on a CNN with batch norm and SGD momentum', tinyRunConfig({ model: 'cnn', epochs: 6, optimizer: { name: 'fsam', lr: 0.05, momentum: 0.9 } })],
+  ['SAM on an MLP with AdamW', tinyRunConfig({ epochs: 6, optimizer: { name: 'sam', base: 'adamw', lr: 0.001 } })],
 ] as const) {
   test(`stop and resume, and a killed run resumed: final weights equal an uninterrupted run (${label})`, async () => {
     const { store, manager, close } = openManager();
@@ -130,21 +130,25 @@ for (const [label, config] of [
     assert.equal((await manager.waitForEnd(stopped.id)).status, 'completed');
     unsubscribe();
     assert.deepEqual(finalWeights(store, stopped.id), expected);
-    assert.ok(atStop.step < 32, `stopped before the end (step ${atStop.step})`);
-    assertStepsComplete(store, stopped.id, 32);
+    assert.ok(atStop.step < 48, `stopped before the end (step ${atStop.step})`);
+    assertStepsComplete(store, stopped.id, 48);
     assert.ok(events.some((e) => e.type === 'rewind' && e.step === atStop.step), 'subscribers hear where the run continues');
 
     // killed as by a crash after its first epoch checkpoint: it continues from that epoch's end
     const crashed = start(store, manager, config, 'crashed');
     await until(() => (store.latestCheckpoint(crashed.id)?.step ?? 0) >= 8 && store.getRun(crashed.id).step >= 10, 'a checkpoint and a few more steps');
     manager.kill(crashed.id, 'interrupted', 'simulated crash');
-    assert.equal((await manager.waitForEnd(crashed.id)).status, 'interrupted');
+    const killed = await manager.waitForEnd(crashed.id);
+    assert.equal(killed.status, 'interrupted');
+    const checkpointStep = store.latestCheckpoint(crashed.id)!.step!;
+    assert.equal(checkpointStep % 8, 0, 'a crash leaves the last epoch checkpoint');
+    assert.ok(killed.step >= checkpointStep);
     const resumed = manager.resume(crashed.id);
-    assert.equal(resumed.step, 8, 'steps after the checkpoint are dropped, to be trained again');
+    assert.equal(resumed.step, checkpointStep, 'steps after the checkpoint are dropped, to be trained again');
     assert.equal((await manager.waitForEnd(crashed.id)).status, 'completed');
     assert.deepEqual(finalWeights(store, crashed.id), expected);
-    assertStepsComplete(store, crashed.id, 32);
-    assert.deepEqual(store.epochs(crashed.id).map((e) => e.epoch), [0, 1, 2, 3]);
+    assertStepsComplete(store, crashed.id, 48);
+    assert.deepEqual(store.epochs(crashed.id).map((e) => e.epoch), [0, 1, 2, 3, 4, 5]);
     assert.deepEqual(
       store.transitions(crashed.id).map((t) => t.status),
       ['queued', 'running', 'interrupted', 'queued', 'running', 'completed'],
