@@ -53,17 +53,21 @@ export interface RunInfo {
 
 /** One optimizer step, as the engine reports it. null where a value does not apply (SGD has no perturbation). */
 export interface StepMetrics {
+  /** 0-based index of the step over the whole run. */
   step: number;
   epoch: number;
   loss: number;
+  /** Loss at w + e; null for plain SGD. */
   perturbedLoss: number | null;
   gradientNorm: number;
   perturbationNorm: number | null;
+  /** F-SAM only: ‖m‖ and cos(g, m). */
   emaNorm: number | null;
   gradientEmaCosine: number | null;
   learningRate: number;
   stepMs: number;
   samplesPerSecond: number;
+  /** Milliseconds of the run's time (training and evaluation, pauses excluded) when the step ended. */
   elapsedMs: number;
 }
 

@@ -1,5 +1,6 @@
 /** Messages between the run manager (main side) and a training worker thread. */
 import type { EpochMetrics, StepMetrics } from '../api/types.js';
+import type { RunStart } from '../store/store.js';
 import type { TrainConfig } from '../training/config.js';
 import type { RunSummary } from '../training/trainer.js';
 
@@ -16,16 +17,7 @@ export interface WorkerTask {
 export type ManagerToWorker = { type: 'pause' } | { type: 'unpause' } | { type: 'stop' };
 
 export type WorkerToManager =
-  | {
-      type: 'started';
-      backend: string;
-      device: string;
-      parameterCount: number;
-      stepsPerEpoch: number;
-      totalSteps: number;
-      classNames: string[];
-      resumedAtStep: number;
-    }
+  | ({ type: 'started'; resumedAtStep: number } & RunStart)
   | { type: 'steps'; steps: StepMetrics[] }
   | { type: 'epoch'; epoch: EpochMetrics }
   | { type: 'checkpoint'; path: string; bytes: number; step: number }

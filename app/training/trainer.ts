@@ -18,25 +18,10 @@ import type { TrainerCheckpoint, TrainerProgress } from './checkpoint.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { InputNormalizer } from './normalize.js';
 import { learningRateAt } from './schedule.js';
+import type { StepMetrics } from '../api/types.js';
 
-export interface StepRecord {
-  /** 0-based index of the step over the whole run. */
-  step: number;
-  epoch: number;
-  loss: number;
-  /** Loss at w + e; null for plain SGD. */
-  perturbedLoss: number | null;
-  gradientNorm: number;
-  perturbationNorm: number | null;
-  /** F-SAM only: ‖m‖ and cos(g, m). */
-  emaNorm: number | null;
-  gradientEmaCosine: number | null;
-  learningRate: number;
-  stepMs: number;
-  samplesPerSecond: number;
-  /** Milliseconds since the run started. */
-  elapsedMs: number;
-}
+/** One step's metrics: the shape the service streams (StepMetrics), produced here. */
+export type StepRecord = StepMetrics;
 
 export interface EpochRecord {
   epoch: number;
