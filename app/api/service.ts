@@ -82,6 +82,8 @@ export interface ServiceOptions {
   databasePath?: string;
   /** Runs trained at once (default: one per two cores). */
   concurrency?: number;
+  /** better-sqlite3's native addon, when it is not the one in node_modules (the desktop app in development). */
+  sqliteNativeBinding?: string;
 }
 
 export class StudioService implements StudioApi {
@@ -91,7 +93,7 @@ export class StudioService implements StudioApi {
   ) {}
 
   static open(options: ServiceOptions = {}): StudioService {
-    const store = StudioStore.open(options.databasePath ?? resolveDatabasePath());
+    const store = StudioStore.open(options.databasePath ?? resolveDatabasePath(), { nativeBinding: options.sqliteNativeBinding });
     try {
       return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency()));
     } catch (error) {

@@ -14,13 +14,13 @@ export class StoreVersionError extends Error {
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-function readSchemaVersion(path: string): number {
+function readSchemaVersion(path: string, options: DatabaseOptions): number {
   const notAStore = (why: string) => new Error(`${path} is not an F-SAM Studio store (${why}); it was left untouched — choose another file with --db or FSAM_DB`);
   if (!statSync(path).isFile()) throw notAStore('it is not a file');
   // read-only, so that a file we will refuse is not changed in any way
   let probe: Database.Database | undefined;
   try {
-    probe = new Database(path, { readonly: true, fileMustExist: true });
+    probe = new Database(path, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding });
     const version = probe.pragma('user_version', { simple: true }) as number;
     const tables = (probe.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n;
     if (version === 0 && tables > 0) throw notAStore('it holds tables of another program');
@@ -33,9 +33,17 @@ function readSchemaVersion(path: string): number {
   }
 }
 
-export function openDatabase(path: string): Database.Database {
+export interface DatabaseOptions {
+  /**
+   * The better-sqlite3 native addon to load instead of the one in node_modules: the desktop app in
+   * development loads a copy built for Electron's ABI, so that node_modules keeps the one Node needs.
+   */
+  nativeBinding?: string;
+}
+
+export function openDatabase(path: string, options: DatabaseOptions = {}): Database.Database {
   if (existsSync(path)) {
-    const version = readSchemaVersion(path);
+    const version = readSchemaVersion(path, options);
     if (version > SCHEMA_VERSION) {
       throw new StoreVersionError(
         `${path} was written by a newer version of F-SAM Studio (store schema ${version}; this version knows up to ${SCHEMA_VERSION}). ` +
@@ -45,7 +53,7 @@ export function openDatabase(path: string): Database.Database {
   } else {
     mkdirSync(dirname(path), { recursive: true });
   }
-  const db = new Database(path);
+  const db = new Database(path, { nativeBinding: options.nativeBinding });
   try {
     db.pragma('foreign_keys = ON');
     // another process (the CLI next to the app) may hold the write lock for a moment

@@ -20,7 +20,7 @@ import type {
 import { ACTIVE_STATUSES } from '../api/types.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { NotFoundError } from '../validation.js';
-import { openDatabase } from './database.js';
+import { openDatabase, type DatabaseOptions } from './database.js';
 import { filesFolderFor } from './location.js';
 
 interface RunRow {
@@ -177,8 +177,8 @@ export class StudioStore {
   }
 
   /** Opens (creating if needed) the store at `path`; runs left active by a process that is gone become "interrupted". */
-  static open(path: string): StudioStore {
-    const store = new StudioStore(path, openDatabase(path));
+  static open(path: string, options: DatabaseOptions = {}): StudioStore {
+    const store = new StudioStore(path, openDatabase(path, options));
     store.recoverOrphanedRuns();
     return store;
   }
