@@ -1,0 +1,12 @@
+import type { StudioApi } from './lib/contract.js';
+
+declare global {
+  interface Window {
+    /** Defined by the Electron preload; absent in a browser, where the renderer uses the WebSocket client. */
+    studio?: StudioApi;
+    /** Frame-to-frame intervals in milliseconds, recorded only with ?perf=1 in the URL (lib/perf.ts). */
+    __fsamPerf?: { frameTimes: number[] };
+  }
+}
+
+export {};

@@ -1,0 +1,205 @@
+/**
+ * The new-run form's fields: one per hyperparameter of a run config, each with its dotted path (as the
+ * service names it in a FieldProblem), a one-line help and when it applies. The form holds text as typed;
+ * `buildConfig` turns it into a config, leaving empty fields out so the service's default applies.
+ */
+import type { FieldProblem, StudioInfo } from './contract.js';
+
+export type FieldKind = 'integer' | 'number' | 'text' | 'select' | 'boolean' | 'integerList';
+export type FormMode = 'run' | 'comparison';
+/** Form values by dotted path: text as typed, or a checkbox's state. */
+export type FormValues = Record<string, string | boolean>;
+
+export interface SelectOption {
+  value: string;
+  label: string;
+  /** Shown under the field while this option is chosen. */
+  description?: string;
+}
+
+export interface FieldSpec {
+  path: string;
+  label: string;
+  help: string;
+  kind: FieldKind;
+  group: 'Data' | 'Model and training' | 'Schedule' | 'Optimizer';
+  options?: (info: StudioInfo | null) => SelectOption[];
+  /** Whether the field means anything with the other values (hidden fields are not sent). */
+  applies?: (values: FormValues, mode: FormMode) => boolean;
+}
+
+const is = (path: string, ...wanted: string[]) => (values: FormValues) => wanted.includes(String(values[path] ?? ''));
+const builtin = is('data.name', 'shapes10');
+const perturbs = (values: FormValues, mode: FormMode) => mode === 'comparison' || values['optimizer.name'] !== 'sgd';
+const friendly = (values: FormValues, mode: FormMode) => mode === 'comparison' || values['optimizer.name'] === 'fsam';
+
+function fromInfo(pick: (info: StudioInfo) => { name: string; description: string }[], fallback: string[]) {
+  return (info: StudioInfo | null): SelectOption[] =>
+    info === null ? fallback.map((name) => ({ value: name, label: name })) : pick(info).map((option) => ({ value: option.name, label: option.name, description: option.description }));
+}
+
+const fixed = (...names: string[]) => () => names.map((name) => ({ value: name, label: name }));
+
+export const FIELDS: readonly FieldSpec[] = [
+  { group: 'Data', path: 'data.name', label: 'Data set', kind: 'select', help: 'shapes10 is generated on the spot; idx reads MNIST-format files from a folder', options: fromInfo((info) => info.datasets, ['shapes10', 'idx']) },
+  { group: 'Data', path: 'data.path', label: 'Folder', kind: 'text', help: 'Folder holding the four IDX files (each may be .gz)', applies: is('data.name', 'idx') },
+  { group: 'Data', path: 'data.trainCount', label: 'Train examples', kind: 'integer', help: 'How many training examples (empty: the data set’s own count)' },
+  { group: 'Data', path: 'data.testCount', label: 'Test examples', kind: 'integer', help: 'How many test examples (empty: the data set’s own count)' },
+  { group: 'Data', path: 'data.size', label: 'Image size', kind: 'integer', help: 'Side of the generated images in pixels, 8–256', applies: builtin },
+  { group: 'Data', path: 'data.channels', label: 'Channels', kind: 'select', help: '1 for grey, 3 for colour images', applies: builtin, options: () => [{ value: '', label: 'default' }, { value: '1', label: '1 (grey)' }, { value: '3', label: '3 (colour)' }] },
+  { group: 'Data', path: 'data.seed', label: 'Data seed', kind: 'integer', help: 'Seed that draws the generated images (not the training seed)', applies: builtin },
+
+  { group: 'Model and training', path: 'model', label: 'Model', kind: 'select', help: 'The network to train', options: fromInfo((info) => info.models, ['mlp', 'cnn', 'resnet20']) },
+  { group: 'Model and training', path: 'epochs', label: 'Epochs', kind: 'integer', help: 'Passes over the training set' },
+  { group: 'Model and training', path: 'batchSize', label: 'Batch size', kind: 'integer', help: 'Examples per step; SAM’s two passes use the same batch' },
+  { group: 'Model and training', path: 'seed', label: 'Seed', kind: 'integer', help: 'Initial weights and batch order: runs with one seed are paired' },
+  { group: 'Model and training', path: 'trainEvalCount', label: 'Train examples scored', kind: 'integer', help: 'Training examples scored after each epoch for train loss and accuracy (0: all)' },
+
+  { group: 'Schedule', path: 'schedule.kind', label: 'Learning-rate schedule', kind: 'select', help: 'cosine decays to 0 by the last step; multistep multiplies by gamma at milestones', options: fixed('cosine', 'constant', 'multistep') },
+  { group: 'Schedule', path: 'schedule.milestones', label: 'Milestones', kind: 'integerList', help: 'Epochs at which the rate is multiplied by gamma, e.g. 30, 60', applies: is('schedule.kind', 'multistep') },
+  { group: 'Schedule', path: 'schedule.gamma', label: 'Gamma', kind: 'number', help: 'Factor applied at each milestone, at most 1', applies: is('schedule.kind', 'multistep') },
+
+  { group: 'Optimizer', path: 'optimizer.name', label: 'Optimizer', kind: 'select', help: 'sgd alone, SAM, or Friendly-SAM', options: fixed('sgd', 'sam', 'fsam'), applies: (_values, mode) => mode === 'run' },
+  { group: 'Optimizer', path: 'optimizer.base', label: 'Base optimizer', kind: 'select', help: 'The step taken with the (perturbed) gradient', options: fixed('sgd', 'adamw') },
+  { group: 'Optimizer', path: 'optimizer.lr', label: 'Learning rate', kind: 'number', help: 'Peak learning rate the schedule starts from' },
+  { group: 'Optimizer', path: 'optimizer.momentum', label: 'Momentum', kind: 'number', help: 'SGD momentum, 0–1', applies: is('optimizer.base', 'sgd') },
+  { group: 'Optimizer', path: 'optimizer.nesterov', label: 'Nesterov', kind: 'boolean', help: 'Nesterov momentum', applies: is('optimizer.base', 'sgd') },
+  { group: 'Optimizer', path: 'optimizer.weightDecay', label: 'Weight decay', kind: 'number', help: 'L2 (SGD) or decoupled (AdamW) decay; never part of the perturbation' },
+  { group: 'Optimizer', path: 'optimizer.beta1', label: 'β₁', kind: 'number', help: 'AdamW first-moment decay, below 1', applies: is('optimizer.base', 'adamw') },
+  { group: 'Optimizer', path: 'optimizer.beta2', label: 'β₂', kind: 'number', help: 'AdamW second-moment decay, below 1', applies: is('optimizer.base', 'adamw') },
+  { group: 'Optimizer', path: 'optimizer.epsilon', label: 'ε', kind: 'number', help: 'AdamW denominator guard', applies: is('optimizer.base', 'adamw') },
+  { group: 'Optimizer', path: 'optimizer.rho', label: 'ρ (rho)', kind: 'number', help: 'Radius of the perturbation ball (SAM, F-SAM)', applies: perturbs },
+  { group: 'Optimizer', path: 'optimizer.adaptive', label: 'Adaptive (ASAM)', kind: 'boolean', help: 'Scale the perturbation by w², invariant to weight rescaling', applies: perturbs },
+  { group: 'Optimizer', path: 'optimizer.sigma', label: 'σ (sigma)', kind: 'number', help: 'F-SAM: how much of the gradient average is removed from the direction', applies: friendly },
+  { group: 'Optimizer', path: 'optimizer.lambda', label: 'λ (lambda)', kind: 'number', help: 'F-SAM: decay of the gradient average, below 1 (paper: 0.6 or 0.95)', applies: friendly },
+];
+
+export const FIELD_GROUPS = ['Data', 'Model and training', 'Schedule', 'Optimizer'] as const;
+
+export function fieldApplies(field: FieldSpec, values: FormValues, mode: FormMode): boolean {
+  return field.applies?.(values, mode) ?? true;
+}
+
+function getPath(source: unknown, path: string): unknown {
+  let value: unknown = source;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (node[key] === undefined || node[key] === null || typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+/** A value as the form shows it: numbers as typed text, lists comma-separated, absent as empty. */
+export function formText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map(String).join(', ');
+  return String(value);
+}
+
+/** Form values from a config (a preset, the defaults, a stored run's config). */
+export function valuesFromConfig(config: unknown): FormValues {
+  const values: FormValues = {};
+  for (const field of FIELDS) {
+    const value = getPath(config, field.path);
+    values[field.path] = field.kind === 'boolean' ? value === true : formText(value);
+  }
+  return values;
+}
+
+/** What an empty field falls back to, as a placeholder ("default 0.05"). */
+export function placeholderFor(field: FieldSpec, defaults: unknown): string {
+  if (field.kind === 'boolean' || field.kind === 'select') return '';
+  const value = getPath(defaults, field.path);
+  return value === undefined || value === null ? 'default' : `default ${formText(value)}`;
+}
+
+function parseNumber(text: string, kind: FieldKind): number | string {
+  const value = Number(text);
+  if (text === '' || !Number.isFinite(value)) return 'must be a number';
+  if (kind === 'integer' && !Number.isInteger(value)) return 'must be a whole number';
+  return value;
+}
+
+export interface BuiltConfig {
+  config: Record<string, unknown>;
+  /** Problems found before asking the service (text that is not a number), by dotted path. */
+  localErrors: Record<string, string>;
+}
+
+/** A config from the form: fields that do not apply and empty ones are left out (the service's defaults). */
+export function buildConfig(values: FormValues, mode: FormMode): BuiltConfig {
+  const config: Record<string, unknown> = {};
+  const localErrors: Record<string, string> = {};
+  for (const field of FIELDS) {
+    if (!fieldApplies(field, values, mode)) continue;
+    const raw = values[field.path];
+    if (field.kind === 'boolean') {
+      setPath(config, field.path, raw === true);
+      continue;
+    }
+    const text = String(raw ?? '').trim();
+    if (text === '') continue;
+    switch (field.kind) {
+      case 'text':
+        setPath(config, field.path, text);
+        break;
+      case 'select':
+        setPath(config, field.path, field.path === 'data.channels' ? Number(text) : text);
+        break;
+      case 'integer':
+      case 'number': {
+        const parsed = parseNumber(text, field.kind);
+        if (typeof parsed === 'string') localErrors[field.path] = parsed;
+        else setPath(config, field.path, parsed);
+        break;
+      }
+      case 'integerList': {
+        const items = text.split(/[\s,]+/).filter(Boolean).map((item) => parseNumber(item, 'integer'));
+        if (items.some((item) => typeof item === 'string')) localErrors[field.path] = 'must be whole numbers separated by commas, e.g. 30, 60';
+        else setPath(config, field.path, items);
+        break;
+      }
+    }
+  }
+  return { config, localErrors };
+}
+
+/**
+ * Which of `paths` shows a problem: the same path, or the nearest enclosing one ("schedule.milestones.0"
+ * shows at "schedule.milestones"). null when none fits (the problem is listed above the start button).
+ */
+export function fieldForProblem(problem: FieldProblem, paths: readonly string[]): string | null {
+  let best: string | null = null;
+  for (const path of paths) {
+    if (problem.field === path || problem.field.startsWith(`${path}.`)) {
+      if (best === null || path.length > best.length) best = path;
+    }
+  }
+  return best;
+}
+
+export interface PlacedProblems {
+  byField: Record<string, string>;
+  unplaced: string[];
+}
+
+/** Sorts the service's problems onto the visible fields; the first message per field wins. */
+export function placeProblems(problems: readonly FieldProblem[], paths: readonly string[]): PlacedProblems {
+  const placed: PlacedProblems = { byField: {}, unplaced: [] };
+  for (const problem of problems) {
+    const path = fieldForProblem(problem, paths);
+    if (path === null) placed.unplaced.push(problem.field ? `${problem.field}: ${problem.message}` : problem.message);
+    else placed.byField[path] ??= problem.message;
+  }
+  return placed;
+}

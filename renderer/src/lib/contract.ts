@@ -1,0 +1,58 @@
+/**
+ * The renderer's one door to `app/`: the StudioApi contract's types and its plain constant arrays. Nothing
+ * else from `app/` may be imported (STUDIO.md, "Rooms"); types.ts itself only imports types, so this pulls
+ * no Node or TF.js code into the bundle.
+ */
+export type {
+  ArmResult,
+  ComparisonArmInput,
+  ComparisonDetail,
+  ComparisonInfo,
+  ComparisonResults,
+  ConfigCheck,
+  EpochEvaluation,
+  EpochMetrics,
+  EpochSeriesName,
+  Estimate,
+  FieldProblem,
+  NewComparison,
+  OptimizerConfigInput,
+  OptionInfo,
+  PairedDifference,
+  PresetInfo,
+  RunDetail,
+  RunInfo,
+  RunStatus,
+  RunStreamEvent,
+  Series,
+  SeriesName,
+  SeriesRequest,
+  StepMetrics,
+  StepSeriesName,
+  StudioApi,
+  StudioInfo,
+  TrainConfig,
+  TrainConfigInput,
+  Unsubscribe,
+} from '../../../app/api/types.js';
+export {
+  ACTIVE_STATUSES,
+  EPOCH_SERIES,
+  RESUMABLE_STATUSES,
+  RUN_STATUSES,
+  STEP_SERIES,
+  STUDIO_API_CALLS,
+  STUDIO_API_SUBSCRIPTIONS,
+} from '../../../app/api/types.js';
+export type { ClientMessage, ServerMessage, WireError } from '../../../app/api/wire.js';
+export { WIRE_PATH } from '../../../app/api/wire.js';
+
+import type { StepMetrics } from '../../../app/api/types.js';
+
+/**
+ * Steps done once `metrics` was taken. StepMetrics.step is the step's 0-based index, while Series.steps,
+ * `afterStep` and rewind events count steps done (index + 1); every x-axis here uses steps done.
+ */
+export function stepsDoneAfter(metrics: StepMetrics): number {
+  return metrics.step + 1;
+}

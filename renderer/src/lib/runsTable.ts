@@ -1,0 +1,66 @@
+/** Filtering and sorting of the Runs table, kept pure so it can be tested without a browser. */
+import type { RunInfo, RunStatus } from './contract.js';
+
+export type RunColumn = 'id' | 'name' | 'optimizer' | 'status' | 'backend' | 'progress' | 'bestTestAccuracy' | 'stepsPerSecond' | 'createdAt';
+export type SortDirection = 'ascending' | 'descending';
+
+export interface RunFilter {
+  /** 'all', 'active' (queued, running, paused) or one status. */
+  status: RunStatus | 'all' | 'active';
+  /** Matched against name, id, optimizer, model, data set, arm and backend. */
+  text: string;
+}
+
+export function runProgress(run: RunInfo): number {
+  if (run.status === 'completed') return 1;
+  if (run.totalSteps === null || run.totalSteps <= 0) return 0;
+  return Math.min(1, run.step / run.totalSteps);
+}
+
+const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'paused'];
+
+export function matchesFilter(run: RunInfo, filter: RunFilter): boolean {
+  if (filter.status === 'active' ? !ACTIVE.includes(run.status) : filter.status !== 'all' && run.status !== filter.status) return false;
+  const words = filter.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return true;
+  const haystack = [`#${run.id}`, String(run.id), run.name, run.config.optimizer.name, run.config.model, run.config.data.name, run.arm ?? '', run.backend ?? '', run.status].join(' ').toLowerCase();
+  return words.every((word) => haystack.includes(word));
+}
+
+function sortValue(run: RunInfo, column: RunColumn): number | string | null {
+  switch (column) {
+    case 'id':
+      return run.id;
+    case 'name':
+      return run.name.toLowerCase();
+    case 'optimizer':
+      return run.config.optimizer.name;
+    case 'status':
+      return run.status;
+    case 'backend':
+      return run.backend;
+    case 'progress':
+      return runProgress(run);
+    case 'bestTestAccuracy':
+      return run.bestTestAccuracy;
+    case 'stepsPerSecond':
+      return run.stepsPerSecond;
+    case 'createdAt':
+      return run.createdAt;
+  }
+}
+
+/** Sorted copy; runs without a value (null) go last in either direction, ties by newest id first. */
+export function sortRuns(runs: readonly RunInfo[], column: RunColumn, direction: SortDirection): RunInfo[] {
+  const sign = direction === 'ascending' ? 1 : -1;
+  return [...runs].sort((a, b) => {
+    const left = sortValue(a, column);
+    const right = sortValue(b, column);
+    if (left === null || right === null) {
+      if (left !== right) return left === null ? 1 : -1;
+    } else if (left !== right) {
+      return (left < right ? -1 : 1) * sign;
+    }
+    return b.id - a.id;
+  });
+}

@@ -1,0 +1,4 @@
+// Read by vite-plugin-svelte and svelte-check: every component uses runes ($state, $props, …).
+export default {
+  compilerOptions: { runes: true },
+};
