@@ -1,23 +1,67 @@
 /**
- * One client's connection to the service over a message transport (the web shell's WebSocket, Electron's
- * IPC): it checks each incoming message, calls the StudioApi method it names, answers with a result or an
- * error, and forwards subscription events until the client unsubscribes or goes away.
+ * StudioApi over a message transport. The two small functions below are the whole boundary check of a call
+ * or a subscription coming from outside (method name known, arguments an array; each method then checks
+ * its arguments itself): Electron's IPC handlers (main/electron/ipc.ts) use them directly, and
+ * `ApiConnection` — one web-shell client over its WebSocket — wraps them in the wire protocol of wire.ts:
+ * it checks each incoming message, answers with a result or an error, and forwards subscription events
+ * until the client unsubscribes or goes away.
  */
 import { z } from 'zod';
-import type { ServerMessage, WireError } from './wire.js';
+import type { ApiCallName, ApiSubscriptionName, ServerMessage, WireError } from './wire.js';
 import { STUDIO_API_CALLS, STUDIO_API_SUBSCRIPTIONS, type StudioApi, type Unsubscribe } from './types.js';
-import { describeIssue } from '../validation.js';
+import { ConfigError, describeIssue } from '../validation.js';
 
 const messageId = z.number().int().nonnegative();
+const callMethod = z.enum(STUDIO_API_CALLS);
+const subscriptionMethod = z.enum(STUDIO_API_SUBSCRIPTIONS);
+const callArgs = z.array(z.unknown()).max(4);
 const clientMessageSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('call'), id: messageId, method: z.enum(STUDIO_API_CALLS), args: z.array(z.unknown()).max(4) }),
-  z.object({ kind: z.literal('subscribe'), id: messageId, method: z.enum(STUDIO_API_SUBSCRIPTIONS), args: z.array(z.unknown()).max(4) }),
+  z.object({ kind: z.literal('call'), id: messageId, method: callMethod, args: callArgs }),
+  z.object({ kind: z.literal('subscribe'), id: messageId, method: subscriptionMethod, args: callArgs }),
   z.object({ kind: z.literal('unsubscribe'), id: messageId }),
 ]);
+const callSchema = z.object({ method: callMethod, args: callArgs });
+const subscriptionSchema = z.object({ method: subscriptionMethod, args: callArgs });
 
-function wireError(error: unknown): WireError {
+/** An error as it crosses a transport: its name ("ConfigError", "NotFoundError", …) and message. */
+export function wireError(error: unknown): WireError {
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
+}
+
+function parseOrRefuse<Schema extends z.ZodType>(schema: Schema, input: unknown, what: string): z.infer<Schema> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(`${what} — ${describeIssue(parsed.error)}`);
+  return parsed.data;
+}
+
+function runCall(api: StudioApi, method: ApiCallName, args: unknown[]): Promise<unknown> {
+  // each method validates its own arguments (zod, at the service boundary)
+  const call = api[method] as (...callArgs: unknown[]) => Promise<unknown>;
+  return call.apply(api, args);
+}
+
+function startSubscription(api: StudioApi, method: ApiSubscriptionName, args: unknown[], listener: (event: unknown) => void): Unsubscribe {
+  if (method === 'onRunUpdate') return api.onRunUpdate(listener);
+  return api.subscribeRun(args[0] as number, (args[1] ?? {}) as { afterStep?: number }, listener);
+}
+
+/**
+ * Runs one StudioApi call named by an untrusted caller: `method` must be one of STUDIO_API_CALLS and `args`
+ * an array (else a ConfigError naming the field); resolves with the method's value (null for none).
+ */
+export async function invokeApiCall(api: StudioApi, method: unknown, args: unknown): Promise<unknown> {
+  const call = parseOrRefuse(callSchema, { method, args }, 'Bad call');
+  return (await runCall(api, call.method, call.args)) ?? null;
+}
+
+/**
+ * Opens one StudioApi subscription named by an untrusted caller: `method` must be one of
+ * STUDIO_API_SUBSCRIPTIONS and `args` an array (else a ConfigError). Returns its unsubscribe function.
+ */
+export function openSubscription(api: StudioApi, method: unknown, args: unknown, listener: (event: unknown) => void): Unsubscribe {
+  const subscription = parseOrRefuse(subscriptionSchema, { method, args }, 'Bad subscription');
+  return startSubscription(api, subscription.method, subscription.args, listener);
 }
 
 export class ApiConnection {
@@ -47,11 +91,7 @@ export class ApiConnection {
       try {
         this.subscriptions.get(message.id)?.();
         const forward = (event: unknown) => this.reply({ kind: 'event', id: message.id, event });
-        const unsubscribe =
-          message.method === 'onRunUpdate'
-            ? this.api.onRunUpdate(forward)
-            : this.api.subscribeRun(message.args[0] as number, (message.args[1] ?? {}) as { afterStep?: number }, forward);
-        this.subscriptions.set(message.id, unsubscribe);
+        this.subscriptions.set(message.id, startSubscription(this.api, message.method, message.args, forward));
         this.reply({ kind: 'result', id: message.id, value: null });
       } catch (error) {
         this.reply({ kind: 'error', id: message.id, error: wireError(error) });
@@ -59,9 +99,7 @@ export class ApiConnection {
       return;
     }
     try {
-      // each method validates its own arguments (zod, at the service boundary)
-      const method = this.api[message.method] as (...args: unknown[]) => Promise<unknown>;
-      const value = await method.apply(this.api, message.args);
+      const value = await runCall(this.api, message.method, message.args);
       this.reply({ kind: 'result', id: message.id, value: value ?? null });
     } catch (error) {
       this.reply({ kind: 'error', id: message.id, error: wireError(error) });

@@ -35,6 +35,8 @@ import {
   type RunInfo,
   type RunStreamEvent,
   type Series,
+  type SeriesName,
+  type StepSeriesName,
   type SeriesRequest,
   type StudioApi,
   type StudioInfo,
@@ -179,14 +181,15 @@ export class StudioService implements StudioApi {
   async metricSeries(request: SeriesRequest): Promise<Series[]> {
     const { runIds, series, maxPoints } = check(seriesRequestSchema, request, 'request');
     for (const runId of runIds) this.store.getRun(runId);
-    return runIds.flatMap((runId) =>
-      series.map((name) => {
-        const raw = (EPOCH_SERIES as readonly string[]).includes(name)
-          ? this.store.epochSeries(runId, name as EpochSeriesName)
-          : this.store.stepSeries(runId, name as Exclude<typeof name, EpochSeriesName>);
+    const isEpochSeries = (name: SeriesName): name is EpochSeriesName => (EPOCH_SERIES as readonly string[]).includes(name);
+    const stepNames = series.filter((name): name is StepSeriesName => !isEpochSeries(name));
+    return runIds.flatMap((runId) => {
+      const stepSeries = stepNames.length > 0 ? this.store.stepSeries(runId, stepNames) : new Map();
+      return series.map((name) => {
+        const raw = isEpochSeries(name) ? this.store.epochSeries(runId, name) : stepSeries.get(name)!;
         return { runId, name, ...downsampleSeries(raw, maxPoints), totalPoints: raw.steps.length };
-      }),
-    );
+      });
+    });
   }
 
   async createComparison(request: NewComparison): Promise<ComparisonDetail> {

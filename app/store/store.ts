@@ -321,15 +321,13 @@ export class StudioStore {
     })();
   }
 
-  /** A whole step series of one run, in step order (x: steps done). */
-  stepSeries(runId: number, name: StepSeriesName): RawSeries {
-    const column = STEP_COLUMNS[name];
-    const rows = this.db.prepare(`SELECT step, elapsed_ms, ${column} AS value FROM step_metrics WHERE run_id = ? ORDER BY step`).raw().all(runId) as [number, number, number | null][];
-    return {
-      steps: rows.map((r) => r[0] + 1),
-      elapsedMs: rows.map((r) => r[1]),
-      values: rows.map((r) => r[2]),
-    };
+  /** Whole step series of one run, in step order (x: steps done), read in one pass over its rows. */
+  stepSeries(runId: number, names: readonly StepSeriesName[]): Map<StepSeriesName, RawSeries> {
+    const columns = names.map((name) => STEP_COLUMNS[name]).join(', ');
+    const rows = this.db.prepare(`SELECT step, elapsed_ms, ${columns} FROM step_metrics WHERE run_id = ? ORDER BY step`).raw().all(runId) as (number | null)[][];
+    const steps = rows.map((r) => r[0]! + 1);
+    const elapsedMs = rows.map((r) => r[1]!);
+    return new Map(names.map((name, i) => [name, { steps, elapsedMs, values: rows.map((r) => r[i + 2]!) }]));
   }
 
   epochSeries(runId: number, name: EpochSeriesName): RawSeries {

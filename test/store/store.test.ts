@@ -412,13 +412,14 @@ describe('metrics', () => {
       store.appendSteps(run.id, steps.slice(4));
       store.appendSteps(run.id, steps.slice(0, 4));
 
-      const loss = store.stepSeries(run.id, 'loss');
+      const series = store.stepSeries(run.id, ['loss', 'gradientNorm', 'samplesPerSecond', 'perturbedLoss']);
+      const loss = series.get('loss')!;
       assert.deepEqual(loss.steps, [1, 2, 3, 4, 5, 6, 7, 8]);
       assert.deepEqual(loss.elapsedMs, steps.map((s) => s.elapsedMs));
       assert.deepEqual(loss.values, steps.map((s) => (Number.isNaN(s.loss) ? null : s.loss)), 'a NaN loss is a missing point in the raw series');
-      assert.deepEqual(store.stepSeries(run.id, 'gradientNorm').values, steps.map((s) => s.gradientNorm));
-      assert.deepEqual(store.stepSeries(run.id, 'samplesPerSecond').values, steps.map((s) => s.samplesPerSecond));
-      assert.deepEqual(store.stepSeries(run.id, 'perturbedLoss').values, steps.map(() => null), 'SGD has no perturbed loss');
+      assert.deepEqual(series.get('gradientNorm')!.values, steps.map((s) => s.gradientNorm));
+      assert.deepEqual(series.get('samplesPerSecond')!.values, steps.map((s) => s.samplesPerSecond));
+      assert.deepEqual(series.get('perturbedLoss')!.values, steps.map(() => null), 'SGD has no perturbed loss');
 
       store.appendEpoch(run.id, epochMetrics(0, 4, 0.5));
       store.appendEpoch(run.id, epochMetrics(1, 8, 0.75));
