@@ -263,5 +263,6 @@ function variedFields(configs: TrainConfig[]): string[] {
     configs.some((config) => config.optimizer[field] !== first.optimizer[field]),
   );
   const seedVaries = configs.some((config) => config.seed !== first.seed);
-  return [...optimizerFields, ...(seedVaries ? ['seed'] : [])];
+  // the optimizer's own name reads as "optimizer"; its settings by their names (rho, lambda, …)
+  return [...optimizerFields.map((field) => (field === 'name' ? 'optimizer' : field)), ...(seedVaries ? ['seed'] : [])];
 }

@@ -173,7 +173,7 @@ export interface ComparisonInfo {
   arms: string[];
   baseline: string;
   seeds: number[];
-  /** What differs between the runs: optimizer fields ("name", "rho", "lambda", …) and "seed". */
+  /** What differs between the runs: "optimizer", its settings ("rho", "lambda", …) and "seed". */
   varies: string[];
   runIds: number[];
 }

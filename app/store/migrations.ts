@@ -12,7 +12,7 @@ export const MIGRATIONS: readonly string[] = [
     arms TEXT NOT NULL,          -- JSON array of arm labels, in display order
     baseline TEXT NOT NULL,      -- the arm the others are measured against
     seeds TEXT NOT NULL,         -- JSON array of seeds
-    varies TEXT NOT NULL         -- JSON array: what differs between the runs ("name", "rho", "seed", ...)
+    varies TEXT NOT NULL         -- JSON array: what differs between the runs ("optimizer", "rho", "seed", ...)
   );
 
   CREATE TABLE runs (
