@@ -1,7 +1,7 @@
 /**
- * The renderer's one door to `app/`: the StudioApi contract's types and its plain constant arrays. Nothing
- * else from `app/` may be imported (STUDIO.md, "Rooms"); types.ts itself only imports types, so this pulls
- * no Node or TF.js code into the bundle.
+ * The renderer's one door to `app/`: the StudioApi contract's types, its plain constant arrays and one pure,
+ * dependency-free function (LTTB). Nothing else from `app/` may be imported (STUDIO.md, "Rooms"); these
+ * modules import only types, so this pulls no Node or TF.js code into the bundle.
  */
 export type {
   ArmResult,
@@ -45,6 +45,8 @@ export {
   STUDIO_API_SUBSCRIPTIONS,
 } from '../../../app/api/types.js';
 export type { ClientMessage, ServerMessage, WireError } from '../../../app/api/wire.js';
+// the one function shared with the service: pure, dependency-free LTTB (bounding the live tail)
+export { largestTriangleThreeBuckets } from '../../../app/api/lttb.js';
 export { WIRE_PATH } from '../../../app/api/wire.js';
 
 import type { StepMetrics } from '../../../app/api/types.js';

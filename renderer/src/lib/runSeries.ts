@@ -3,9 +3,8 @@
  * stream appended point by point. The tail is kept bounded by downsampling its older part again (LTTB), so
  * a run of 100,000 steps costs a few thousand points however long the page stays open.
  */
-import { EPOCH_SERIES, STEP_SERIES, stepsDoneAfter } from './contract.js';
+import { EPOCH_SERIES, largestTriangleThreeBuckets, STEP_SERIES, stepsDoneAfter } from './contract.js';
 import type { EpochMetrics, EpochSeriesName, RunStreamEvent, Series, SeriesName, StepMetrics } from './contract.js';
-import { lttbIndices } from './lttb.js';
 
 /** One curve: parallel arrays, sorted by step, finite values only (a null — "does not apply" — is left out). */
 export interface SeriesPoints {
@@ -145,7 +144,7 @@ function removeWhere(points: SeriesPoints, drop: (step: number) => boolean): voi
 /** Downsamples all but the newest RAW_TAIL_POINTS to keep the curve's shape in fewer points. */
 export function compact(points: SeriesPoints): void {
   const headLength = points.steps.length - RAW_TAIL_POINTS;
-  const kept = lttbIndices(points.steps.slice(0, headLength), points.values.slice(0, headLength), COMPACTED_POINTS - RAW_TAIL_POINTS);
+  const kept = largestTriangleThreeBuckets(points.steps.slice(0, headLength), points.values.slice(0, headLength), COMPACTED_POINTS - RAW_TAIL_POINTS);
   for (let index = headLength; index < points.steps.length; index++) kept.push(index);
   points.steps = kept.map((index) => points.steps[index]!);
   points.elapsedMs = kept.map((index) => points.elapsedMs[index]!);
