@@ -1,0 +1,22 @@
+/**
+ * The IPC contract between the preload (preloadBridge.ts) and the main process (ipc.ts). Constants and types
+ * only: the preload bundle imports this file, so it must stay free of Node and of the service.
+ *
+ *   renderer → main  invoke 'studio:call'        (method, args)      → IpcReply with the call's value
+ *   renderer → main  invoke 'studio:subscribe'   (id, method, args)  → IpcReply (null) once subscribed
+ *   main → renderer  send   'studio:event'       (id, event)         one listener call of subscription `id`
+ *   renderer → main  send   'studio:unsubscribe' (id)
+ *
+ * `id` is chosen by the preload, unique per page. Replies are envelopes rather than thrown errors because
+ * Electron reduces an error thrown in a handler to a message prefixed with "Error invoking remote method".
+ */
+import type { WireError } from '../../app/api/wire.js';
+
+export const IPC_CHANNELS = {
+  call: 'studio:call',
+  subscribe: 'studio:subscribe',
+  unsubscribe: 'studio:unsubscribe',
+  event: 'studio:event',
+} as const;
+
+export type IpcReply = { ok: true; value: unknown } | { ok: false; error: WireError };
