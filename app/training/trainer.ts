@@ -64,7 +64,7 @@ export class Trainer {
   readonly optimizer: TrainingOptimizer;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
-  private readonly normalizer: InputNormalizer;
+  readonly normalizer: InputNormalizer;
   private readonly imageShape: number[];
   private stopRequested = false;
   /** Resolves when a pause ends; undefined while not paused. */
