@@ -17,7 +17,7 @@ Commands:
   serve      the studio in a browser: prints an address with an access token
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
-  start      what \`npm start\` runs: info, then the quick comparison on the built-in data
+  start      in the terminal: info, then the quick comparison on the built-in data
 
 Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db).`;
 
@@ -31,7 +31,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   info: infoCommand,
   start: async (args) => {
     if (args.includes('--help')) {
-      console.log('fsam-studio start — prints the engine\'s capabilities, then runs `compare --preset quick`.');
+      console.log('fsam-studio start — prints the engine\'s capabilities, then runs `compare --preset quick` (the studio\'s window is `npm start`).');
       return 0;
     }
     await infoCommand([]);
