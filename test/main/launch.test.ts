@@ -26,7 +26,8 @@ test('without an Electron binary, npm start says why and serves the studio; Ctrl
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   try {
-    await until(() => /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m.test(stdout), 'the address line', 60_000);
+    // the address line, then the store's line after it
+    await until(() => /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+\nstore: .+\n/m.test(stdout), 'the address and store lines', 60_000);
     assert.match(stdout, /no desktop window — the electron package names a binary that is not there/);
     assert.match(stdout, new RegExp(`store: ${join(folder.path, 'studio.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     const url = /^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m.exec(stdout)![1]!;
