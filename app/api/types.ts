@@ -79,6 +79,11 @@ export interface EpochEvaluation {
   perClassAccuracy: (number | null)[];
   /** confusion[trueClass][predictedClass] = count. */
   confusion: number[][];
+  /**
+   * Train split with label noise only: accuracy against the clean labels (`accuracy` is against the noisy
+   * labels the run trains on). Absent without noise and in runs stored before it existed.
+   */
+  cleanAccuracy?: number;
 }
 
 export interface EpochMetrics {
