@@ -19,7 +19,7 @@ export const modelNameSchema = z.custom<ModelName>(
     const wide = WIDE_RESNET_PATTERN.exec(value);
     return wide !== null && (Number(wide[1]) - 4) % 6 === 0 && Number(wide[1]) >= 10 && Number(wide[2]) >= 1 && Number(wide[2]) <= 16;
   },
-  { error: `model must be one of ${MODEL_NAMES.join(', ')}, or wrn<depth>-<width> with depth 6n + 4 (10, 16, 22, 28, 40, …) and width 1 to 16` },
+  { error: `must be one of ${MODEL_NAMES.map((name) => `"${name}"`).join(', ')}, or "wrn<depth>-<width>" with depth 6n + 4 (10, 16, 22, 28, 40, …) and width 1 to 16` },
 );
 
 export const MODEL_DESCRIPTIONS: Record<ListedModelName, string> = {
