@@ -57,12 +57,12 @@ export interface NoisyLabels {
 }
 
 /**
- * Applies `noise` to `cleanLabels`. Exactly round(fraction · n) examples are chosen (of all examples for
- * symmetric noise, of each source class for asymmetric), by a seeded permutation, so the noise level is
- * the configured one and not a binomial draw around it.
+ * Applies `noise` to `cleanLabels`. As in the F-SAM reference code, exactly ⌊fraction · n⌋ examples are
+ * chosen by a seeded shuffle (not a coin per example), and symmetric noise draws their new label uniformly
+ * over ALL classes, the true one included: fraction 0.4 on 10 classes leaves about 36 % of labels wrong.
  *
- * Symmetric noise draws the new label uniformly over ALL classes, the true one included (as the common
- * reference implementation does): fraction 0.4 on 10 classes leaves about 36 % of the labels wrong.
+ * Asymmetric noise moves exactly ⌊fraction · n_c⌋ examples of each source class c. (The reference shuffles
+ * all examples and moves the chosen ones of source classes, which is the same fraction in expectation.)
  */
 export function applyLabelNoise(cleanLabels: Uint8Array, classNames: readonly string[], noise: LabelNoise, seed: number): NoisyLabels {
   const classes = classNames.length;
@@ -72,7 +72,7 @@ export function applyLabelNoise(cleanLabels: Uint8Array, classNames: readonly st
   const random = Random.stream(seed, `label-noise/${noise.kind}`);
   let rule: string;
   if (noise.kind === 'symmetric') {
-    const chosen = random.permutation(labels.length).subarray(0, Math.round(noise.fraction * labels.length));
+    const chosen = random.permutation(labels.length).subarray(0, Math.floor(noise.fraction * labels.length));
     for (const index of chosen) labels[index] = random.nextInt(classes);
     rule = `symmetric: ${formatShare(noise.fraction)} of the training labels resampled uniformly over all ${classes} classes`;
   } else {
@@ -83,7 +83,7 @@ export function applyLabelNoise(cleanLabels: Uint8Array, classNames: readonly st
       const members: number[] = [];
       for (let i = 0; i < cleanLabels.length; i++) if (cleanLabels[i] === source) members.push(i);
       const order = random.permutation(members.length);
-      const moved = Math.round(noise.fraction * members.length);
+      const moved = Math.floor(noise.fraction * members.length);
       for (let k = 0; k < moved; k++) labels[members[order[k]!]!] = target;
     }
     rule = `asymmetric: ${formatShare(noise.fraction)} of each source class moved (${mapping})`;
