@@ -132,6 +132,10 @@ const conv3x3 = (filters: number, strides = 1): LayerSpecInput => ({ type: 'conv
  * global average pool, dense. Where the shape changes, BN-ReLU is applied once before the block and feeds
  * both the body and the 1×1 conv shortcut (so it sits outside the residual); elsewhere the body starts with
  * BN-ReLU and the shortcut is the identity. No activation after the sum (residual activation 'linear').
+ *
+ * Blocks per stage follow the paper, (depth − 4) / 6, which gives WRN-28-10 its published 36.5 M
+ * parameters. The SAM / F-SAM reference code puts one more block in every stage (its "WideResNet28x10"
+ * has 46.2 M parameters): that network is `wrn34-10` here.
  */
 export function wideResNet(depth: number, width: number, classes: number): LayerSpecInput[] {
   if ((depth - 4) % 6 !== 0 || depth < 10) throw new Error(`WideResNet depth must be 6n + 4 (10, 16, 22, 28, 40, ...), got ${depth}`);
@@ -163,7 +167,8 @@ const VGG16_STAGES = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [5
 
 /**
  * VGG-16 with batch norm, CIFAR variant: 13 conv3×3-BN-ReLU in five stages, each closed by a 2×2 max-pool,
- * then flatten and ONE dense layer (512 → classes on 32×32 inputs), as the CIFAR reference code has it —
+ * then flatten and ONE dense layer (512 → classes on 32×32 inputs), the common CIFAR VGG-16-BN (not the
+ * F-SAM reference's 512-512 head with dropout, 15.25 M: the studio's step has no dropout) —
  * not ImageNet's three 4096-wide dense layers. Convolutions keep their bias (PyTorch's default there),
  * which is what makes the published 14.73 M. A pool is left out once the map is 1×1, so smaller inputs
  * (28×28) build too.
