@@ -121,7 +121,8 @@ export interface RunDetail {
 }
 
 export const STEP_SERIES = ['loss', 'perturbedLoss', 'gradientNorm', 'perturbationNorm', 'emaNorm', 'gradientEmaCosine', 'learningRate', 'stepMs', 'samplesPerSecond'] as const;
-export const EPOCH_SERIES = ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy'] as const;
+/** trainCleanAccuracy: runs with label noise only (null elsewhere). */
+export const EPOCH_SERIES = ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'trainCleanAccuracy'] as const;
 export type StepSeriesName = (typeof STEP_SERIES)[number];
 export type EpochSeriesName = (typeof EPOCH_SERIES)[number];
 export type SeriesName = StepSeriesName | EpochSeriesName;

@@ -329,5 +329,7 @@ describe('StudioService: model descriptions, data set previews, and a noisy augm
     const [epoch] = detail.epochs;
     assert.equal(typeof epoch!.train.cleanAccuracy, 'number');
     assert.equal(epoch!.test.cleanAccuracy, undefined);
+    const [cleanSeries] = await service.metricSeries({ runIds: [run.id], series: ['trainCleanAccuracy'], maxPoints: 10 });
+    assert.deepEqual(cleanSeries!.values, [epoch!.train.cleanAccuracy], 'the clean train accuracy is a series too');
   });
 });
