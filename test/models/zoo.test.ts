@@ -66,6 +66,8 @@ test('ResNet-18, WideResNets and VGG-16-BN have the published CIFAR parameter co
   assert.equal(count('wrn16-4'), 2_748_890);
   assert.equal(count('wrn28-10'), 36_479_194);
   assert.equal(count('vgg16bn'), 14_728_266);
+  // the SAM / F-SAM reference code's "WideResNet28x10" has one more block per stage: 34 layers, 46.2 M
+  assert.equal(count('wrn34-10'), 46_160_474);
 });
 
 test('WideResNet names take any depth 6n + 4 and a width; others are refused with the rule', () => {
