@@ -19,6 +19,10 @@ import type {
   StudioInfo,
   TrainConfigInput,
   Unsubscribe,
+  DatasetPreview,
+  DatasetPreviewOptions,
+  ModelDescription,
+  ModelDescriptionRequest,
 } from '../../app/api/types.js';
 import type { ApiCallName, ApiSubscriptionName } from '../../app/api/wire.js';
 import { IPC_CHANNELS, type IpcReply } from './channels.js';
@@ -96,6 +100,8 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi {
     listComparisons: () => call<ComparisonInfo[]>('listComparisons', []),
     getComparison: (comparisonId: number) => call<ComparisonDetail>('getComparison', [comparisonId]),
     deleteComparison: (comparisonId: number, options?: { withRuns?: boolean }) => call<void>('deleteComparison', [comparisonId, options]),
+    describeModel: (request: ModelDescriptionRequest) => call<ModelDescription>('describeModel', [request]),
+    previewDataset: (data: unknown, options?: DatasetPreviewOptions) => call<DatasetPreview>('previewDataset', options === undefined ? [data] : [data, options]),
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),
     subscribeRun: (runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void) =>
       subscribe('subscribeRun', [runId, options ?? {}], (event) => listener(event as RunStreamEvent)),
