@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
-import { BUILTIN_DATASET_NAME, DATASET_NAMES, describeBuiltinDataset } from '../data/index.js';
+import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, describeBuiltinDataset } from '../data/index.js';
 import { initBackend } from '../engine/backend.js';
 import { MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
 import { defaultConcurrency, RunManager } from '../runs/manager.js';
@@ -119,7 +119,7 @@ export class StudioService implements StudioApi {
       models: MODEL_NAMES.map((name) => ({ name, description: MODEL_DESCRIPTIONS[name] })),
       datasets: DATASET_NAMES.map((name) => ({
         name,
-        description: name === BUILTIN_DATASET_NAME ? builtin.summary : 'MNIST-format IDX files in a folder (e.g. Fashion-MNIST in /usr/share/datasets/fashion-mnist)',
+        description: name === BUILTIN_DATASET_NAME ? builtin.summary : DATASET_DESCRIPTIONS[name],
       })),
       presets: Object.entries(PRESETS).map(([name, preset]) => ({
         name,

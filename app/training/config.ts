@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../validation.js';
-import { datasetSpecSchema } from '../data/index.js';
+import { datasetSpecSchema, modelDataMismatch } from '../data/index.js';
 import { modelNameSchema } from '../models/zoo.js';
 import { optimizerConfigSchema } from '../optim/config.js';
 import { scheduleSchema } from './schedule.js';
@@ -21,6 +21,10 @@ export const trainConfigSchema = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   /** How many training examples to score at each epoch's end for train loss and accuracy (0: all). */
   trainEvalCount: z.number().int().min(0).default(2000),
+}).superRefine((config, context) => {
+  // feature-vector data (CSV) fits only models that flatten their input; refused here, before a worker starts
+  const mismatch = modelDataMismatch(config.model, config.data.name);
+  if (mismatch !== undefined) context.addIssue({ code: 'custom', path: ['model'], message: mismatch });
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
