@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** fsam-studio: the command line of F-SAM Studio. */
 import { benchCommand } from './commands/bench.js';
+import { dataCommand } from './commands/data.js';
 import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
 import { compareCommand, trainCommand } from './commands/training.js';
@@ -18,8 +19,10 @@ Commands:
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
   start      what \`npm start\` runs: info, then the quick comparison on the built-in data
+  data       download MNIST, Fashion-MNIST, CIFAR-10 or CIFAR-100 (data get NAME); list the cache (data list)
 
-Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db).`;
+Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db);
+FSAM_DATA_CACHE=DIR the data set cache; FSAM_DATA_MIRROR=URL a mirror for data get.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -38,6 +41,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
     console.log('\nQuick comparison (sgd, sam, fsam; built-in data; small CNN):');
     return compareCommand(['--preset', 'quick', ...args]);
   },
+  data: dataCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
