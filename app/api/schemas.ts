@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { EPOCH_SERIES, STEP_SERIES } from './types.js';
+import { DOWNLOADABLE_DATASETS } from '../data/download/catalog.js';
 
 export const runIdSchema = z.number({ error: 'must be a run id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be a run id ≥ 1' });
 export const comparisonIdSchema = z.number({ error: 'must be a comparison id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be ≥ 1' });
@@ -46,3 +47,5 @@ export const subscribeOptionsSchema = z
   .default({});
 
 export const deleteComparisonOptionsSchema = z.object({ withRuns: z.boolean({ error: 'must be true or false' }).optional() }).default({});
+
+export const downloadableDatasetSchema = z.enum(DOWNLOADABLE_DATASETS, { error: `must be one of ${DOWNLOADABLE_DATASETS.join(', ')} (the data sets that can be downloaded)` });

@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
 import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, describeBuiltinDataset } from '../data/index.js';
+import { CATALOG, type DownloadableDataset } from '../data/download/catalog.js';
+import { listCachedDatasets, resolveDataCache } from '../data/download/cache.js';
+import { CHECKSUMS_ENV, downloadDataset, MIRROR_ENV, readChecksumFile } from '../data/download/download.js';
 import { initBackend } from '../engine/backend.js';
 import { MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
 import { defaultConcurrency, RunManager } from '../runs/manager.js';
@@ -18,6 +21,7 @@ import { downsampleSeries } from './downsample.js';
 import {
   comparisonIdSchema,
   deleteComparisonOptionsSchema,
+  downloadableDatasetSchema,
   newComparisonSchema,
   runIdSchema,
   seriesRequestSchema,
@@ -29,6 +33,9 @@ import {
   type ComparisonDetail,
   type ComparisonInfo,
   type ConfigCheck,
+  type DatasetCacheEntry,
+  type DatasetDownloadProgress,
+  type DatasetStatus,
   type EpochSeriesName,
   type NewComparison,
   type RunDetail,
@@ -89,6 +96,11 @@ export interface ServiceOptions {
 }
 
 export class StudioService implements StudioApi {
+  /** Downloads running in this process, by data set; a second request joins the first. */
+  private readonly downloads = new Map<DownloadableDataset, Promise<DatasetCacheEntry>>();
+  private readonly downloadProgress = new Map<DownloadableDataset, DatasetDownloadProgress>();
+  private readonly downloadErrors = new Map<DownloadableDataset, string>();
+
   private constructor(
     readonly store: StudioStore,
     readonly manager: RunManager,
@@ -248,6 +260,49 @@ export class StudioService implements StudioApi {
     const id = check(runIdSchema, runId, 'runId');
     const { afterStep } = check(subscribeOptionsSchema, options, 'options');
     return this.manager.subscribe(id, afterStep ?? 0, listener);
+  }
+
+  async downloadDataset(name: string): Promise<DatasetCacheEntry> {
+    const dataset = check(downloadableDatasetSchema, name, 'name');
+    const running = this.downloads.get(dataset);
+    if (running) return running;
+    // the mirror and checksums the CLI takes as flags come from the environment here
+    const mirror = process.env[MIRROR_ENV] || undefined;
+    const checksumFile = process.env[CHECKSUMS_ENV] || undefined;
+    const done = (async () => {
+      try {
+        await downloadDataset(dataset, {
+          cache: resolveDataCache(),
+          mirror,
+          checksums: checksumFile ? readChecksumFile(checksumFile) : undefined,
+          onProgress: ({ file, fileIndex, fileCount, phase, receivedBytes, totalBytes }) => {
+            this.downloadProgress.set(dataset, { file, fileIndex, fileCount, phase, receivedBytes, totalBytes });
+          },
+        });
+        this.downloadErrors.delete(dataset);
+      } catch (error) {
+        this.downloadErrors.set(dataset, (error as Error).message);
+        throw new Error(`Downloading ${CATALOG[dataset].title} failed — ${(error as Error).message}`);
+      } finally {
+        this.downloads.delete(dataset);
+        this.downloadProgress.delete(dataset);
+      }
+      return (await this.datasetStatus()).datasets.find((set) => set.name === dataset)!;
+    })();
+    this.downloads.set(dataset, done);
+    return done;
+  }
+
+  async datasetStatus(): Promise<DatasetStatus> {
+    const cacheFolder = resolveDataCache();
+    return {
+      cacheFolder,
+      datasets: listCachedDatasets(cacheFolder).map((set) => ({
+        ...set,
+        download: this.downloads.has(set.name) ? (this.downloadProgress.get(set.name) ?? { file: CATALOG[set.name].files[0]!.name, fileIndex: 0, fileCount: CATALOG[set.name].files.length, phase: 'download', receivedBytes: 0, totalBytes: null }) : null,
+        lastError: this.downloadErrors.get(set.name) ?? null,
+      })),
+    };
   }
 
   private defaults(): TrainConfig {

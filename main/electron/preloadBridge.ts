@@ -19,6 +19,8 @@ import type {
   StudioInfo,
   TrainConfigInput,
   Unsubscribe,
+  DatasetCacheEntry,
+  DatasetStatus,
 } from '../../app/api/types.js';
 import type { ApiCallName, ApiSubscriptionName } from '../../app/api/wire.js';
 import { IPC_CHANNELS, type IpcReply } from './channels.js';
@@ -99,6 +101,8 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi {
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),
     subscribeRun: (runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void) =>
       subscribe('subscribeRun', [runId, options ?? {}], (event) => listener(event as RunStreamEvent)),
+    downloadDataset: (name: string) => call<DatasetCacheEntry>('downloadDataset', [name]),
+    datasetStatus: () => call<DatasetStatus>('datasetStatus', []),
   } satisfies StudioApi;
   return Object.freeze(bridge);
 }

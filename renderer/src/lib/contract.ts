@@ -34,6 +34,9 @@ export type {
   TrainConfig,
   TrainConfigInput,
   Unsubscribe,
+  DatasetCacheEntry,
+  DatasetDownloadProgress,
+  DatasetStatus,
 } from '../../../app/api/types.js';
 export {
   ACTIVE_STATUSES,

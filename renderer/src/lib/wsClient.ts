@@ -21,6 +21,8 @@ import type {
   TrainConfigInput,
   Unsubscribe,
   WireError,
+  DatasetCacheEntry,
+  DatasetStatus,
 } from './contract.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
@@ -139,6 +141,12 @@ export class WebSocketStudioApi implements StudioApi {
   deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void> {
     // JSON turns a trailing undefined into null, which the server would reject as a bad option
     return this.#call('deleteComparison', options === undefined ? [comparisonId] : [comparisonId, options]);
+  }
+  downloadDataset(name: string): Promise<DatasetCacheEntry> {
+    return this.#call('downloadDataset', [name]);
+  }
+  datasetStatus(): Promise<DatasetStatus> {
+    return this.#call('datasetStatus', []);
   }
 
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
