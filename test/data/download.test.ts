@@ -155,6 +155,18 @@ test('the tar reader refuses paths outside its folder and truncated archives', a
   writeFileSync(join(folder, 'good.tar.gz'), gzipSync(encodeTar([['x/one.txt', Buffer.from('one')], ['x/sub/two.txt', Buffer.from('two')]])));
   assert.deepEqual(await extractTarGz(join(folder, 'good.tar.gz'), join(folder, 'out4')), ['x/one.txt', 'x/sub/two.txt']);
   assert.equal(readFileSync(join(folder, 'out4', 'x', 'sub', 'two.txt'), 'utf8'), 'two');
+
+  // an old-GNU header ("ustar  ") keeps access times where POSIX keeps the path prefix: they are not a path
+  const gnu = encodeTar([['plain.txt', Buffer.from('gnu')]]);
+  gnu.write('ustar  \0', 257, 'ascii');
+  gnu.write('14712345670\0', 345, 'ascii');
+  gnu.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += gnu[i]!;
+  gnu.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+  writeFileSync(join(folder, 'gnu.tar.gz'), gzipSync(gnu));
+  assert.deepEqual(await extractTarGz(join(folder, 'gnu.tar.gz'), join(folder, 'out5')), ['plain.txt']);
+  assert.equal(readFileSync(join(folder, 'out5', 'plain.txt'), 'utf8'), 'gnu');
 });
 
 test('a checksum file is validated: each value is md5:<hex> or sha256:<hex>', () => {

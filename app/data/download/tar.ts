@@ -59,7 +59,9 @@ export async function extractTarGz(archivePath: string, destination: string): Pr
     if (!checksumMatches(header)) throw new Error(`${label}: a tar header's checksum is wrong; the archive is corrupt — download it again`);
     const type = String.fromCharCode(header[156]!);
     const size = octal(header, 124, 12);
-    const prefix = header[257] === 0x75 /* "ustar" */ ? text(header, 345, 155) : '';
+    // POSIX ustar ("ustar\0") has a path prefix at 345; old GNU headers ("ustar  ") keep times there instead
+    const posix = text(header, 257, 6) === 'ustar' && header[262] === 0;
+    const prefix = posix ? text(header, 345, 155) : '';
     const name = nextName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
     nextName = undefined;
     remaining = size;
