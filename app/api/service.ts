@@ -100,6 +100,8 @@ export class StudioService implements StudioApi {
   private readonly downloads = new Map<DownloadableDataset, Promise<DatasetCacheEntry>>();
   private readonly downloadProgress = new Map<DownloadableDataset, DatasetDownloadProgress>();
   private readonly downloadErrors = new Map<DownloadableDataset, string>();
+  /** Stops the downloads when the service closes (their .partial files stay for the next attempt). */
+  private readonly downloadsStopper = new AbortController();
 
   private constructor(
     readonly store: StudioStore,
@@ -118,6 +120,8 @@ export class StudioService implements StudioApi {
 
   /** Stops what trains (with checkpoints) and closes the store. */
   async close(): Promise<void> {
+    this.downloadsStopper.abort();
+    await Promise.allSettled([...this.downloads.values()]);
     await this.manager.shutdown();
     this.store.close();
   }
@@ -275,6 +279,7 @@ export class StudioService implements StudioApi {
           cache: resolveDataCache(),
           mirror,
           checksums: checksumFile ? readChecksumFile(checksumFile) : undefined,
+          signal: this.downloadsStopper.signal,
           onProgress: ({ file, fileIndex, fileCount, phase, receivedBytes, totalBytes }) => {
             this.downloadProgress.set(dataset, { file, fileIndex, fileCount, phase, receivedBytes, totalBytes });
           },

@@ -87,3 +87,27 @@ test('downloadDataset refuses unknown names and reports a failed download in dat
   assert.equal(cifar.download, null);
   assert.match(cifar.lastError ?? '', /HTTP 404/);
 });
+
+test('closing the service stops its downloads and keeps what arrived', async () => {
+  const other = StudioService.open({ databasePath: join(folder.path, 'other.db'), concurrency: 1 });
+  server.stalls.add('/fmnist/train-images-idx3-ubyte.gz');
+  try {
+    const pending = other.downloadDataset('mnist');
+    const outcome = pending.then(
+      () => 'finished',
+      (error: Error) => error.message,
+    );
+    const received = async () => (await other.datasetStatus()).datasets.find((set) => set.name === 'mnist')!.download?.receivedBytes ?? 0;
+    for (let attempt = 0; (await received()) < 1000; attempt++) {
+      assert.ok(attempt < 10_000, 'the first bytes of the stalled file arrive');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await other.close();
+    assert.match(await outcome, /^Downloading MNIST failed — train-images-idx3-ubyte\.gz: the download was stopped after 1000 bytes/);
+  } finally {
+    server.stalls.delete('/fmnist/train-images-idx3-ubyte.gz');
+  }
+  const mnist = (await service.datasetStatus()).datasets.find((set) => set.name === 'mnist')!;
+  assert.equal(mnist.cached, false);
+  assert.equal(mnist.bytes, 1000, 'the partial file stays for the next download');
+});

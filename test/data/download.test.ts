@@ -90,6 +90,39 @@ test('a transfer cut halfway is refused and not used; the next get continues it 
   assert.equal(dataset.train.count, 240);
 });
 
+test('a server that ignores Range requests sends the whole file again: the download starts over and verifies', async () => {
+  const cache = join(root, 'norange');
+  const big = 'train-images-idx3-ubyte.gz';
+  server.cutNext(`/fashion-mnist/${big}`, 1000);
+  const options = { cache, mirror: `${server.origin}/{name}/`, checksums: sha(idxFiles) };
+  await assert.rejects(downloadDataset('fashion-mnist', options), TransferError);
+  server.ignoreRanges = true;
+  try {
+    const result = await downloadDataset('fashion-mnist', options);
+    const last = server.requests.filter((r) => r.path === `/fashion-mnist/${big}`).at(-1)!;
+    assert.equal(last.range, 'bytes=1000-');
+    assert.equal(last.status, 200);
+    assert.equal(result.files.find((f) => f.name === big)!.resumedFrom, 0);
+    assert.deepEqual(readFileSync(join(result.folder, big)), idxFiles[big]);
+  } finally {
+    server.ignoreRanges = false;
+  }
+});
+
+test('an aborted download keeps what arrived for the next attempt', async () => {
+  const cache = join(root, 'aborted');
+  const big = 'train-images-idx3-ubyte.gz';
+  server.stalls.add(`/fashion-mnist/${big}`);
+  const stopper = new AbortController();
+  const options = { cache, mirror: `${server.origin}/{name}/`, checksums: sha(idxFiles) };
+  const pending = downloadDataset('fashion-mnist', { ...options, signal: stopper.signal, onProgress: (e) => e.receivedBytes >= 1000 && stopper.abort() });
+  await assert.rejects(pending, { message: new RegExp(`^${big}: the download was stopped after 1000 bytes`) });
+  server.stalls.delete(`/fashion-mnist/${big}`);
+  assert.equal(statSync(join(cache, 'fashion-mnist', `${big}.partial`)).size, 1000);
+  const result = await downloadDataset('fashion-mnist', options);
+  assert.equal(result.files.find((f) => f.name === big)!.resumedFrom, 1000);
+});
+
 test('a wrong checksum deletes the file, names it, and leaves the set not downloaded', async () => {
   const cache = join(root, 'wrong');
   const checksums = { ...sha(idxFiles), 't10k-images-idx3-ubyte.gz': { algorithm: 'md5' as const, hex: '0123456789abcdef0123456789abcdef' } };

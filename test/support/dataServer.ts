@@ -19,6 +19,10 @@ export class DataServer {
   private readonly files = new Map<string, Buffer>();
   /** Paths whose next request is cut after this many bytes. */
   private readonly cuts = new Map<string, number>();
+  /** Answer Range requests with the whole file (200), as servers without range support do. */
+  ignoreRanges = false;
+  /** Paths whose responses stall after their first bytes until the connection is closed. */
+  readonly stalls = new Set<string>();
 
   private constructor(
     private readonly server: Server,
@@ -52,7 +56,7 @@ export class DataServer {
       return;
     }
     let start = 0;
-    const match = range ? /^bytes=(\d+)-$/.exec(range) : null;
+    const match = range && !this.ignoreRanges ? /^bytes=(\d+)-$/.exec(range) : null;
     if (match) {
       start = Number(match[1]);
       if (start >= file.length) {
@@ -66,6 +70,10 @@ export class DataServer {
     const headers: Record<string, string | number> = { 'Content-Length': file.length - start, 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes' };
     if (match) headers['Content-Range'] = `bytes ${start}-${file.length - 1}/${file.length}`;
     response.writeHead(status, headers);
+    if (this.stalls.has(path)) {
+      response.write(file.subarray(start, start + 1000));
+      return;
+    }
     const cut = this.cuts.get(path);
     if (cut !== undefined) {
       this.cuts.delete(path);

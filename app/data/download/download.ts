@@ -38,6 +38,8 @@ export interface DownloadOptions {
   /** Checksums replacing the catalog's, by file name (a mirror that serves recompressed files). */
   checksums?: Record<string, Checksum>;
   onProgress?: (progress: DownloadProgress) => void;
+  /** Aborting stops the transfer; what arrived stays in the .partial file for the next attempt. */
+  signal?: AbortSignal;
 }
 
 export interface DownloadResult {
@@ -106,12 +108,19 @@ function totalFrom(response: Response, start: number): number | null {
  * Downloads one file to `partial`, continuing what is there. Returns where from it resumed.
  * Throws TransferError (partial kept) when the server fails or the connection breaks.
  */
-async function transfer(url: string, partial: string, report: (received: number, total: number | null, resumedFrom: number) => void, fileLabel: string): Promise<number> {
+async function transfer(
+  url: string,
+  partial: string,
+  report: (received: number, total: number | null, resumedFrom: number) => void,
+  fileLabel: string,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const start = sizeOf(partial);
   let response: Response;
   try {
-    response = await fetch(url, { headers: start > 0 ? { Range: `bytes=${start}-` } : {}, redirect: 'follow' });
+    response = await fetch(url, { headers: start > 0 ? { Range: `bytes=${start}-` } : {}, redirect: 'follow', signal });
   } catch (error) {
+    if (signal?.aborted) throw new TransferError(`${fileLabel}: the download was stopped before it began`);
     const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
     throw new TransferError(`${fileLabel}: cannot reach ${url} (${cause})`);
   }
@@ -139,6 +148,7 @@ async function transfer(url: string, partial: string, report: (received: number,
       report(received, total, resumedFrom);
     }
   } catch (error) {
+    if (signal?.aborted) throw new TransferError(`${fileLabel}: the download was stopped after ${received} bytes; the next download continues from there`);
     const cause = (error as Error & { cause?: Error }).cause?.message;
     throw new TransferError(
       `${fileLabel}: the transfer from ${url} broke after ${received}${total !== null ? ` of ${total}` : ''} bytes (${(error as Error).message}${cause ? `: ${cause}` : ''}); run the download again to continue where it stopped`,
@@ -164,7 +174,7 @@ export async function downloadDataset(name: DownloadableDataset, options: Downlo
   for (const [fileIndex, file] of entry.files.entries()) {
     const progress = (phase: DownloadProgress['phase'], receivedBytes: number, totalBytes: number | null, resumedFrom = 0): void =>
       options.onProgress?.({ dataset: name, file: file.name, fileIndex, fileCount: entry.files.length, phase, receivedBytes, totalBytes, resumedFrom });
-    const outcome = await fetchVerified(name, file, folder, sources, options.checksums?.[file.name] ?? file.checksum, progress);
+    const outcome = await fetchVerified(name, file, folder, sources, options.checksums?.[file.name] ?? file.checksum, progress, options.signal);
     results.push(outcome);
     if (file.archive) {
       progress('unpack', outcome.bytes, outcome.bytes);
@@ -189,6 +199,7 @@ async function fetchVerified(
   sources: string[],
   checksum: Checksum,
   progress: (phase: DownloadProgress['phase'], received: number, total: number | null, resumedFrom?: number) => void,
+  signal: AbortSignal | undefined,
 ): Promise<DownloadResult['files'][number]> {
   const target = join(folder, file.name);
   // only verified files ever carry their real name (an archive is deleted once unpacked)
@@ -199,9 +210,9 @@ async function fetchVerified(
     const url = fileUrl(base, dataset, file.name);
     let resumedFrom: number;
     try {
-      resumedFrom = await transfer(url, partial, (received, total, from) => progress('download', received, total ?? file.bytes, from), file.name);
+      resumedFrom = await transfer(url, partial, (received, total, from) => progress('download', received, total ?? file.bytes, from), file.name, signal);
     } catch (error) {
-      if (!(error instanceof TransferError)) throw error;
+      if (!(error instanceof TransferError) || signal?.aborted) throw error;
       failures.push(error.message);
       // a broken transfer is resumed by the next `data get`, from the same source
       if (sizeOf(partial) > 0) break;
