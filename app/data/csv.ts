@@ -12,7 +12,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DataSplit, ImageDataset } from './dataset.js';
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, planSplit } from './split.js';
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, planSplit, shuffledPlaces } from './split.js';
 
 /** Labels are stored as bytes. */
 const MAX_CLASSES = 256;
@@ -22,7 +22,7 @@ export interface CsvDatasetOptions {
   label?: string;
   /** Single file only: share of each class held out for testing (default 0.2). */
   testFraction?: number;
-  /** Single file only: the split's seed (default 1). */
+  /** The split's seed (default 1); it also fixes the order of examples inside each split. */
   seed?: number;
 }
 
@@ -204,9 +204,11 @@ export async function loadCsvDataset(path: string, options: CsvDatasetOptions = 
     const featureCount = trainScan.header.length - 1;
     const train = emptySplit(trainScan.rows, featureCount);
     const test = emptySplit(testScan.rows, featureCount);
-    for (const [scan, split] of [[trainScan, train], [testScan, test]] as const) {
-      for (let row = 0; row < scan.rows; row++) split.labels[row] = classOfId[scan.labelIds[row]!]!;
-      await readFeatures(scan, (row) => ({ features: split.features!, index: row }));
+    const seed = options.seed ?? DEFAULT_SPLIT_SEED;
+    for (const [scan, split, name] of [[trainScan, train, 'train'], [testScan, test, 'test']] as const) {
+      const places = shuffledPlaces(scan.rows, seed, name);
+      for (let row = 0; row < scan.rows; row++) split.labels[places[row]!] = classOfId[scan.labelIds[row]!]!;
+      await readFeatures(scan, (row) => ({ features: split.features!, index: places[row]! }));
     }
     return {
       name: 'csv',

@@ -9,7 +9,7 @@
  * where it is transparent, resized to size × size by area averaging (the aspect ratio is not kept: the
  * studio's models take square inputs) and converted to grey (ITU-R 601 luma) or RGB. The split is planned
  * from the file list first, so each image is decoded straight into its final place in one preallocated
- * buffer. Files with other extensions and hidden files are skipped (and counted in the source line).
+ * buffer; inside a split the order is seeded-random, so trainCount takes a sample of every class. Files with other extensions and hidden files are skipped (and counted in the source line).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,7 +17,7 @@ import { extname, join, relative, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { DataSplit, ImageDataset } from './dataset.js';
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, planSplit } from './split.js';
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, planSplit, shuffledPlaces } from './split.js';
 
 export const DEFAULT_FOLDER_IMAGE_SIZE = 32;
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
@@ -29,7 +29,7 @@ export interface ImageFolderOptions {
   channels?: 1 | 3;
   /** Without train/ and test/: share of each class held out for testing (default 0.2). */
   testFraction?: number;
-  /** Without train/ and test/: the split's seed (default 1). */
+  /** The split's seed (default 1); it also fixes the order of examples inside each split. */
   seed?: number;
 }
 
@@ -204,8 +204,11 @@ export async function loadImageFolderDataset(path: string, options: ImageFolderO
     }));
     train = emptySplit(trainFiles.length, exampleBytes);
     test = emptySplit(testFiles.length, exampleBytes);
-    for (const [index, file] of trainFiles.entries()) await decodeInto(file, root, train, index, size, channels);
-    for (const [index, file] of testFiles.entries()) await decodeInto(file, root, test, index, size, channels);
+    const seed = options.seed ?? DEFAULT_SPLIT_SEED;
+    const trainPlaces = shuffledPlaces(trainFiles.length, seed, 'train');
+    const testPlaces = shuffledPlaces(testFiles.length, seed, 'test');
+    for (const [index, file] of trainFiles.entries()) await decodeInto(file, root, train, trainPlaces[index]!, size, channels);
+    for (const [index, file] of testFiles.entries()) await decodeInto(file, root, test, testPlaces[index]!, size, channels);
     how = 'train/ and test/ as given';
   } else {
     const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION;

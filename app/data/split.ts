@@ -17,7 +17,9 @@ export interface SplitPlan {
 
 /**
  * Puts round(fraction · n_c) examples of every class c into the test split, chosen by a generator seeded with
- * `seed`, and keeps the pool's order inside each split. Same labels, fraction and seed → the same split.
+ * `seed`. Inside each split the examples are in a seeded random order, so the first N of a split (trainCount,
+ * testCount) are a random sample, not the first classes of a pool sorted by class. Same labels, fraction and
+ * seed → the same split in the same order.
  */
 export function planSplit(labels: ArrayLike<number>, classCount: number, fraction: number, seed: number): SplitPlan {
   const byClass: number[][] = Array.from({ length: classCount }, () => []);
@@ -32,6 +34,14 @@ export function planSplit(labels: ArrayLike<number>, classCount: number, fractio
   const slot = new Int32Array(labels.length);
   let trainCount = 0;
   let testCount = 0;
-  for (let i = 0; i < labels.length; i++) slot[i] = isTest[i] ? -1 - testCount++ : trainCount++;
+  for (const i of random.permutation(labels.length)) slot[i] = isTest[i] ? -1 - testCount++ : trainCount++;
   return { slot, trainCount, testCount };
+}
+
+/**
+ * For a split given as files (train/ and test/ folders, train.csv and test.csv): the place of each of its
+ * `count` examples, in a seeded random order — for the same reason as planSplit's.
+ */
+export function shuffledPlaces(count: number, seed: number, split: 'train' | 'test'): Int32Array {
+  return Random.stream(seed, `dataset order ${split}`).permutation(count);
 }

@@ -78,12 +78,22 @@ test('a folder with train.csv and test.csv keeps that split; class names come fr
   const dataset = await loadDataset({ name: 'csv', path: join(root, 'pair') });
   assert.deepEqual(dataset.classNames, ['bird', 'cat', 'dog']);
   assert.equal(dataset.train.count, 3);
-  assert.deepEqual(Array.from(dataset.train.features!), [1, 2, 3, 4, 5, 6]);
-  assert.deepEqual(Array.from(dataset.train.labels), [1, 2, 1]);
-  assert.deepEqual(Array.from(dataset.test.labels), [2, 0]);
+  const rows = (split: typeof dataset.train) => Array.from({ length: split.count }, (_, i) => `${split.features![2 * i]},${split.features![2 * i + 1]},${split.labels[i]}`).sort();
+  assert.deepEqual(rows(dataset.train), ['1,2,1', '3,4,2', '5,6,1']);
+  assert.deepEqual(rows(dataset.test), ['7,8,2', '9,10,0']);
   write('mismatch/train.csv', 'x,y,label\n1,2,a\n3,4,b\n');
   write('mismatch/test.csv', 'x,z,label\n1,2,a\n');
   await assert.rejects(loadDataset({ name: 'csv', path: join(root, 'mismatch') }), { message: /^test\.csv: its header \(x, z, label\) differs from train\.csv's \(x, y, label\)/ });
+});
+
+test('a file sorted by class still gives every class to a small trainCount', async () => {
+  const lines = ['x,label'];
+  for (const label of ['a', 'b', 'c']) for (let i = 0; i < 50; i++) lines.push(`${i},${label}`);
+  const dataset = await loadDataset({ name: 'csv', path: write('sorted.csv', lines.join('\n')), trainCount: 15 });
+  assert.deepEqual(
+    classCounts(dataset.train, 3).map((n) => n > 0),
+    [true, true, true],
+  );
 });
 
 test('malformed CSV files are refused with the file, the line and what is wrong', async () => {
