@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
 import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, describeBuiltinDataset } from '../data/index.js';
-import { CATALOG, type DownloadableDataset } from '../data/download/catalog.js';
-import { listCachedDatasets, resolveDataCache } from '../data/download/cache.js';
+import { CATALOG, isDownloadable, type DownloadableDataset } from '../data/download/catalog.js';
+import { listCachedDatasets, readMarker, resolveDataCache } from '../data/download/cache.js';
 import { CHECKSUMS_ENV, downloadDataset, MIRROR_ENV, readChecksumFile } from '../data/download/download.js';
 import { initBackend } from '../engine/backend.js';
 import { MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
@@ -62,6 +62,22 @@ function checkRunConfig(input: unknown, where = 'config'): TrainConfig {
   const result = trainConfigSchema.safeParse(input);
   if (!result.success) throw new ConfigError(`Invalid run configuration — ${describeIssue(result.error, where)}`);
   return result.data;
+}
+
+/**
+ * A downloadable data set named without a path must be in the cache before a run can use it: said at once,
+ * rather than as a failed run. (Not part of the config schema: stored configs stay valid when a cache is cleared.)
+ */
+function notDownloaded(config: TrainConfig): string | undefined {
+  const { name, path } = config.data;
+  if (path !== undefined || !isDownloadable(name) || readMarker(resolveDataCache(), name) !== undefined) return undefined;
+  return `${CATALOG[name].title} is not downloaded yet; download it in Settings › Data sets (or \`fsam-studio data get ${name}\`), or set data.path to the folder of its files`;
+}
+
+function checkDataAvailable(config: TrainConfig, where = 'config'): TrainConfig {
+  const problem = notDownloaded(config);
+  if (problem !== undefined) throw new ConfigError(`Invalid run configuration — ${where}.data.name: ${problem}`);
+  return config;
 }
 
 function defaultRunName(config: TrainConfig): string {
@@ -151,7 +167,11 @@ export class StudioService implements StudioApi {
 
   async checkConfig(input: unknown): Promise<ConfigCheck> {
     const result = trainConfigSchema.safeParse(input);
-    if (result.success) return { ok: true, config: result.data };
+    if (result.success) {
+      const problem = notDownloaded(result.data);
+      if (problem !== undefined) return { ok: false, problems: [{ field: 'data.name', message: problem }] };
+      return { ok: true, config: result.data };
+    }
     return { ok: false, problems: result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'config', message: issue.message })) };
   }
 
@@ -172,7 +192,7 @@ export class StudioService implements StudioApi {
 
   async startRun(request: { name?: string; config: TrainConfigInput }): Promise<RunInfo> {
     const { name, config: input } = check(startRunSchema, request, 'request');
-    const config = checkRunConfig(input);
+    const config = checkDataAvailable(checkRunConfig(input));
     const run = this.store.createRun({ name: name ?? defaultRunName(config), config });
     this.manager.enqueue(run.id);
     return this.store.getRun(run.id);
@@ -224,7 +244,10 @@ export class StudioService implements StudioApi {
 
     // every run's config is checked before anything is stored: a bad arm starts nothing
     const planned = seeds.flatMap((seed) =>
-      labeled.map((arm) => ({ arm: arm.label, config: checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, `arms[${arm.index}] (${arm.label}).config`) })),
+      labeled.map((arm) => {
+        const where = `arms[${arm.index}] (${arm.label}).config`;
+        return { arm: arm.label, config: checkDataAvailable(checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, where), where) };
+      }),
     );
     const varies = variedFields(planned.map((p) => p.config));
     const comparisonId = this.store.transaction(() => {

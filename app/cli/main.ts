@@ -6,6 +6,7 @@ import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
 import { compareCommand, trainCommand } from './commands/training.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
+import { ConfigError } from '../validation.js';
 
 const HELP = `fsam-studio — train and compare SGD, SAM and Friendly-SAM (F-SAM)
 
@@ -60,7 +61,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    // a config the service refuses (e.g. a data set not downloaded yet) is the user's input too: exit 2
+    if (error instanceof UsageError || error instanceof ConfigError) {
       console.error(`fsam-studio: ${error.message}`);
       process.exitCode = EXIT_USAGE;
     } else {

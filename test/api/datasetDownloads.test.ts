@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { StudioService } from '../../app/api/service.js';
 import { ConfigError } from '../../app/validation.js';
+import type { TrainConfigInput } from '../../app/api/types.js';
 import { DataServer, sha256, tinyIdxFiles } from '../support/dataServer.js';
 import { temporaryFolder } from '../support/runs.js';
 
@@ -47,6 +48,19 @@ test('downloadDataset: one download for two clicks, progress in datasetStatus, t
       ['cifar100', false, null],
     ],
   );
+  const runConfig: TrainConfigInput = { data: { name: 'fashion-mnist' }, model: 'mlp', epochs: 1, batchSize: 32, trainEvalCount: 32, optimizer: { name: 'fsam', lr: 0.05 } };
+  // before the download, a run on it is refused at once (no failed run is stored), and the form is told why
+  await assert.rejects(service.startRun({ config: runConfig }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /^Invalid run configuration — config\.data\.name: Fashion-MNIST is not downloaded yet; download it in Settings › Data sets/);
+    return true;
+  });
+  assert.equal((await service.listRuns()).length, 0);
+  assert.deepEqual(await service.checkConfig(runConfig), {
+    ok: false,
+    problems: [{ field: 'data.name', message: 'Fashion-MNIST is not downloaded yet; download it in Settings › Data sets (or `fsam-studio data get fashion-mnist`), or set data.path to the folder of its files' }],
+  });
+
   const first = service.downloadDataset('fashion-mnist');
   const second = service.downloadDataset('fashion-mnist');
   const during = (await service.datasetStatus()).datasets.find((set) => set.name === 'fashion-mnist')!;
@@ -61,7 +75,8 @@ test('downloadDataset: one download for two clicks, progress in datasetStatus, t
   assert.equal(after.cached, true);
   assert.ok(after.bytes > 0);
 
-  const run = await service.startRun({ config: { data: { name: 'fashion-mnist' }, model: 'mlp', epochs: 1, batchSize: 32, trainEvalCount: 32, optimizer: { name: 'fsam', lr: 0.05 } } });
+  assert.equal((await service.checkConfig(runConfig)).ok, true);
+  const run = await service.startRun({ config: runConfig });
   const finished = await new Promise<string>((resolve) => {
     const stop = service.onRunUpdate((update) => {
       if (update.id === run.id && !['queued', 'running'].includes(update.status)) {

@@ -75,6 +75,9 @@ test('fsam-studio data: unknown names and actions are usage errors (exit 2)', as
   const action = await runCli(['data', 'fetch']);
   assert.equal(action.code, 2);
   assert.match(action.stderr, /"data fetch" is not a command/);
+  const notYet = await runCli(['train', '--data', 'cifar100', '--epochs', '1'], { FSAM_DATA_CACHE: join(root, 'empty-cache') });
+  assert.equal(notYet.code, 2, notYet.stderr);
+  assert.match(notYet.stderr, /config\.data\.name: CIFAR-100 is not downloaded yet; .*`fsam-studio data get cifar100`/);
   const mirror = await runCli(['data', 'get', 'mnist', '--mirror', 'ftp://x']);
   assert.equal(mirror.code, 2);
   assert.match(mirror.stderr, /--mirror must be an http:\/\/ or https:\/\/ URL/);
