@@ -108,7 +108,9 @@ export function parseDatasetSpec(input: unknown): DatasetSpec {
 /** Reads the files a spec names (everything but the generated set). */
 async function readFiles(spec: DatasetSpec): Promise<ImageDataset> {
   const name = spec.name;
-  const folder = spec.path ?? (isDownloadable(name) ? requireCachedDataset(resolveDataCache(), name) : spec.path!);
+  // downloadable sets default to the download cache; parseDatasetSpec made sure the others have a path
+  const folder = spec.path ?? (isDownloadable(name) ? requireCachedDataset(resolveDataCache(), name) : undefined);
+  if (folder === undefined) throw new Error(`dataset.path: the "${name}" data set needs path`);
   switch (name) {
     case 'idx':
       return loadIdxDataset(folder);
