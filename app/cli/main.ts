@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /** fsam-studio: the command line of F-SAM Studio. */
 import { benchCommand } from './commands/bench.js';
+import { dataCommand } from './commands/data.js';
 import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
 import { compareCommand, trainCommand } from './commands/training.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
+import { ConfigError } from '../validation.js';
 
 const HELP = `fsam-studio — train and compare SGD, SAM and Friendly-SAM (F-SAM)
 
@@ -18,8 +20,10 @@ Commands:
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
   start      in the terminal: info, then the quick comparison on the built-in data
+  data       download MNIST, Fashion-MNIST, CIFAR-10 or CIFAR-100 (data get NAME); list the cache (data list)
 
-Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db).`;
+Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db);
+FSAM_DATA_CACHE=DIR the data set cache; FSAM_DATA_MIRROR=URL a mirror for data get.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -38,6 +42,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
     console.log('\nQuick comparison (sgd, sam, fsam; built-in data; small CNN):');
     return compareCommand(['--preset', 'quick', ...args]);
   },
+  data: dataCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -56,7 +61,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    // a config the service refuses (e.g. a data set not downloaded yet) is the user's input too: exit 2
+    if (error instanceof UsageError || error instanceof ConfigError) {
       console.error(`fsam-studio: ${error.message}`);
       process.exitCode = EXIT_USAGE;
     } else {

@@ -23,6 +23,8 @@ import type {
   DatasetPreviewOptions,
   ModelDescription,
   ModelDescriptionRequest,
+  DatasetCacheEntry,
+  DatasetStatus,
 } from '../../app/api/types.js';
 import type { ApiCallName, ApiSubscriptionName } from '../../app/api/wire.js';
 import { IPC_CHANNELS, type IpcReply } from './channels.js';
@@ -105,6 +107,8 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi {
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),
     subscribeRun: (runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void) =>
       subscribe('subscribeRun', [runId, options ?? {}], (event) => listener(event as RunStreamEvent)),
+    downloadDataset: (name: string) => call<DatasetCacheEntry>('downloadDataset', [name]),
+    datasetStatus: () => call<DatasetStatus>('datasetStatus', []),
   } satisfies StudioApi;
   return Object.freeze(bridge);
 }

@@ -25,6 +25,8 @@ import type {
   DatasetPreviewOptions,
   ModelDescription,
   ModelDescriptionRequest,
+  DatasetCacheEntry,
+  DatasetStatus,
 } from './contract.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
@@ -149,6 +151,12 @@ export class WebSocketStudioApi implements StudioApi {
   }
   previewDataset(data: unknown, options?: DatasetPreviewOptions): Promise<DatasetPreview> {
     return this.#call('previewDataset', options === undefined ? [data] : [data, options]);
+  }
+  downloadDataset(name: string): Promise<DatasetCacheEntry> {
+    return this.#call('downloadDataset', [name]);
+  }
+  datasetStatus(): Promise<DatasetStatus> {
+    return this.#call('datasetStatus', []);
   }
 
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
