@@ -8,9 +8,9 @@ import { comparisonResults } from '../analysis/pairedStatistics.js';
 import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, datasetSpecSchema, describeBuiltinDataset, loadDataset, type ImageDataset } from '../data/index.js';
 import { previewDataset } from '../data/preview.js';
 import { summarizeModel } from '../models/network.js';
-import { CATALOG, isDownloadable, type DownloadableDataset } from '../data/download/catalog.js';
-import { listCachedDatasets, readMarker, resolveDataCache } from '../data/download/cache.js';
-import { CHECKSUMS_ENV, downloadDataset, MIRROR_ENV, readChecksumFile } from '../data/download/download.js';
+import { CATALOG, isDownloadable } from '../data/download/catalog.js';
+import { readMarker, resolveDataCache } from '../data/download/cache.js';
+import { DatasetDownloads } from '../data/download/downloads.js';
 import { initBackend } from '../engine/backend.js';
 import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
 import { defaultConcurrency, RunManager } from '../runs/manager.js';
@@ -42,7 +42,6 @@ import {
   type ModelDescription,
   type ModelDescriptionRequest,
   type DatasetCacheEntry,
-  type DatasetDownloadProgress,
   type DatasetStatus,
   type EpochSeriesName,
   type NewComparison,
@@ -122,12 +121,8 @@ export interface ServiceOptions {
 export class StudioService implements StudioApi {
   /** The last data set a preview or model description loaded: the New run form asks about one set repeatedly. */
   private loadedDataset: { key: string; dataset: Promise<ImageDataset> } | undefined;
-  /** Downloads running in this process, by data set; a second request joins the first. */
-  private readonly downloads = new Map<DownloadableDataset, Promise<DatasetCacheEntry>>();
-  private readonly downloadProgress = new Map<DownloadableDataset, DatasetDownloadProgress>();
-  private readonly downloadErrors = new Map<DownloadableDataset, string>();
-  /** Stops the downloads when the service closes (their .partial files stay for the next attempt). */
-  private readonly downloadsStopper = new AbortController();
+  /** Downloads this process runs for the UI; stopped when the service closes. */
+  private readonly downloads = new DatasetDownloads();
 
   private constructor(
     readonly store: StudioStore,
@@ -146,8 +141,7 @@ export class StudioService implements StudioApi {
 
   /** Stops what trains (with checkpoints) and closes the store. */
   async close(): Promise<void> {
-    this.downloadsStopper.abort();
-    await Promise.allSettled([...this.downloads.values()]);
+    await this.downloads.stop();
     await this.manager.shutdown();
     this.store.close();
   }
@@ -334,47 +328,11 @@ export class StudioService implements StudioApi {
   }
 
   async downloadDataset(name: string): Promise<DatasetCacheEntry> {
-    const dataset = check(downloadableDatasetSchema, name, 'name');
-    const running = this.downloads.get(dataset);
-    if (running) return running;
-    // the mirror and checksums the CLI takes as flags come from the environment here
-    const mirror = process.env[MIRROR_ENV] || undefined;
-    const checksumFile = process.env[CHECKSUMS_ENV] || undefined;
-    const done = (async () => {
-      try {
-        await downloadDataset(dataset, {
-          cache: resolveDataCache(),
-          mirror,
-          checksums: checksumFile ? readChecksumFile(checksumFile) : undefined,
-          signal: this.downloadsStopper.signal,
-          onProgress: ({ file, fileIndex, fileCount, phase, receivedBytes, totalBytes }) => {
-            this.downloadProgress.set(dataset, { file, fileIndex, fileCount, phase, receivedBytes, totalBytes });
-          },
-        });
-        this.downloadErrors.delete(dataset);
-      } catch (error) {
-        this.downloadErrors.set(dataset, (error as Error).message);
-        throw new Error(`Downloading ${CATALOG[dataset].title} failed — ${(error as Error).message}`);
-      } finally {
-        this.downloads.delete(dataset);
-        this.downloadProgress.delete(dataset);
-      }
-      return (await this.datasetStatus()).datasets.find((set) => set.name === dataset)!;
-    })();
-    this.downloads.set(dataset, done);
-    return done;
+    return this.downloads.get(check(downloadableDatasetSchema, name, 'name'));
   }
 
   async datasetStatus(): Promise<DatasetStatus> {
-    const cacheFolder = resolveDataCache();
-    return {
-      cacheFolder,
-      datasets: listCachedDatasets(cacheFolder).map((set) => ({
-        ...set,
-        download: this.downloads.has(set.name) ? (this.downloadProgress.get(set.name) ?? { file: CATALOG[set.name].files[0]!.name, fileIndex: 0, fileCount: CATALOG[set.name].files.length, phase: 'download', receivedBytes: 0, totalBytes: null }) : null,
-        lastError: this.downloadErrors.get(set.name) ?? null,
-      })),
-    };
+    return this.downloads.status();
   }
 
   private defaults(): TrainConfig {
