@@ -46,3 +46,9 @@ export const subscribeOptionsSchema = z
   .default({});
 
 export const deleteComparisonOptionsSchema = z.object({ withRuns: z.boolean({ error: 'must be true or false' }).optional() }).default({});
+
+export { analysisRequestSchema } from '../analysis/options.js';
+
+export const getAnalysesSchema = z.object({
+  runIds: z.array(runIdSchema).min(1, { error: 'name at least one run' }).max(100, { error: 'at most 100 runs at once' }),
+});

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { AnalysisManager } from '../analysis/manager.js';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
 import { BUILTIN_DATASET_NAME, DATASET_NAMES, describeBuiltinDataset } from '../data/index.js';
 import { initBackend } from '../engine/backend.js';
@@ -16,8 +17,10 @@ import { PRESETS } from '../training/presets.js';
 import { ConfigError, describeIssue } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
+  analysisRequestSchema,
   comparisonIdSchema,
   deleteComparisonOptionsSchema,
+  getAnalysesSchema,
   newComparisonSchema,
   runIdSchema,
   seriesRequestSchema,
@@ -26,6 +29,8 @@ import {
 } from './schemas.js';
 import {
   EPOCH_SERIES,
+  type AnalysisInfo,
+  type AnalysisRequest,
   type ComparisonDetail,
   type ComparisonInfo,
   type ConfigCheck,
@@ -89,10 +94,15 @@ export interface ServiceOptions {
 }
 
 export class StudioService implements StudioApi {
+  /** Sharpness analyses, computed in their own worker threads (app/analysis/manager.ts). */
+  readonly analyses: AnalysisManager;
+
   private constructor(
     readonly store: StudioStore,
     readonly manager: RunManager,
-  ) {}
+  ) {
+    this.analyses = new AnalysisManager(store);
+  }
 
   static open(options: ServiceOptions = {}): StudioService {
     const store = StudioStore.open(options.databasePath ?? resolveDatabasePath(), { nativeBinding: options.sqliteNativeBinding });
@@ -106,6 +116,7 @@ export class StudioService implements StudioApi {
 
   /** Stops what trains (with checkpoints) and closes the store. */
   async close(): Promise<void> {
+    await this.analyses.shutdown();
     await this.manager.shutdown();
     this.store.close();
   }
@@ -248,6 +259,17 @@ export class StudioService implements StudioApi {
     const id = check(runIdSchema, runId, 'runId');
     const { afterStep } = check(subscribeOptionsSchema, options, 'options');
     return this.manager.subscribe(id, afterStep ?? 0, listener);
+  }
+
+  async analyzeRun(request: AnalysisRequest): Promise<AnalysisInfo> {
+    const { runId, ...options } = check(analysisRequestSchema, request, 'request');
+    return this.analyses.start(runId, options);
+  }
+
+  async getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]> {
+    const { runIds } = check(getAnalysesSchema, request, 'request');
+    for (const runId of runIds) this.store.getRun(runId);
+    return this.store.analyses.ofRuns(runIds);
   }
 
   private defaults(): TrainConfig {

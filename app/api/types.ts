@@ -10,6 +10,8 @@ import type { TrainConfig, TrainConfigInput } from '../training/config.js';
 import type { OptimizerConfigInput } from '../optim/config.js';
 
 export type { TrainConfig, TrainConfigInput, OptimizerConfigInput };
+export type { AnalysisInfo, AnalysisOptions, AnalysisPhase, AnalysisProgress, AnalysisRequest, AnalysisResult, AnalysisStatus } from '../analysis/types.js';
+import type { AnalysisInfo, AnalysisRequest } from '../analysis/types.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'stopped', 'diverged', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -276,6 +278,14 @@ export interface StudioApi {
    * Epochs and the run's current info are delivered too.
    */
   subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe;
+
+  /**
+   * Starts a sharpness analysis of a run's latest checkpoint (the run must have ended, or been stopped) and
+   * returns at once, queued or running; follow it with getAnalyses. Omitted options take their defaults.
+   */
+  analyzeRun(request: AnalysisRequest): Promise<AnalysisInfo>;
+  /** Every analysis of these runs (with progress while running, the result once completed), newest first. */
+  getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]>;
 }
 
 /** Method names of StudioApi, for the transports (preload, WebSocket) that must expose exactly these. */
@@ -294,5 +304,7 @@ export const STUDIO_API_CALLS = [
   'listComparisons',
   'getComparison',
   'deleteComparison',
+  'analyzeRun',
+  'getAnalyses',
 ] as const satisfies readonly (keyof StudioApi)[];
 export const STUDIO_API_SUBSCRIPTIONS = ['onRunUpdate', 'subscribeRun'] as const satisfies readonly (keyof StudioApi)[];

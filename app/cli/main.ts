@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** fsam-studio: the command line of F-SAM Studio. */
+import { analyzeCommand } from './commands/analyze.js';
 import { benchCommand } from './commands/bench.js';
 import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
@@ -18,6 +19,7 @@ Commands:
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
   start      what \`npm start\` runs: info, then the quick comparison on the built-in data
+  analyze    how flat a run's minimum is: SAM sharpness, top Hessian eigenvalue, loss landscape
 
 Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db).`;
 
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
     console.log('\nQuick comparison (sgd, sam, fsam; built-in data; small CNN):');
     return compareCommand(['--preset', 'quick', ...args]);
   },
+  analyze: analyzeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,8 @@
  * the API's constants — no Node, no zod, no service.
  */
 import type {
+  AnalysisInfo,
+  AnalysisRequest,
   ComparisonDetail,
   ComparisonInfo,
   ConfigCheck,
@@ -96,6 +98,8 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi {
     listComparisons: () => call<ComparisonInfo[]>('listComparisons', []),
     getComparison: (comparisonId: number) => call<ComparisonDetail>('getComparison', [comparisonId]),
     deleteComparison: (comparisonId: number, options?: { withRuns?: boolean }) => call<void>('deleteComparison', [comparisonId, options]),
+    analyzeRun: (request: AnalysisRequest) => call<AnalysisInfo>('analyzeRun', [request]),
+    getAnalyses: (request: { runIds: number[] }) => call<AnalysisInfo[]>('getAnalyses', [request]),
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),
     subscribeRun: (runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void) =>
       subscribe('subscribeRun', [runId, options ?? {}], (event) => listener(event as RunStreamEvent)),

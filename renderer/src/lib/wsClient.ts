@@ -5,6 +5,8 @@
  */
 import { stepsDoneAfter } from './contract.js';
 import type {
+  AnalysisInfo,
+  AnalysisRequest,
   ClientMessage,
   ComparisonDetail,
   ComparisonInfo,
@@ -139,6 +141,12 @@ export class WebSocketStudioApi implements StudioApi {
   deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void> {
     // JSON turns a trailing undefined into null, which the server would reject as a bad option
     return this.#call('deleteComparison', options === undefined ? [comparisonId] : [comparisonId, options]);
+  }
+  analyzeRun(request: AnalysisRequest): Promise<AnalysisInfo> {
+    return this.#call('analyzeRun', [request]);
+  }
+  getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]> {
+    return this.#call('getAnalyses', [request]);
   }
 
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
