@@ -21,6 +21,8 @@ export class AnalysisManager {
   private readonly queue: Queued[] = [];
   private readonly workers = new Map<number, Worker>();
   private readonly endWaiters = new Map<number, ((analysis: AnalysisInfo) => void)[]>();
+  /** Each analysis as it was created, until it ends. */
+  private readonly started = new Map<number, AnalysisInfo>();
   private closed = false;
 
   constructor(
@@ -38,6 +40,7 @@ export class AnalysisManager {
     const checkpoint = this.store.latestCheckpoint(runId);
     if (!checkpoint) throw new StateError(`Run ${runId} (${run.status}) has no checkpoint to analyse; it ended before its first epoch — resume it or train it again`);
     const analysis = this.store.analyses.create(runId, options);
+    this.started.set(analysis.id, analysis);
     this.queue.push({ analysisId: analysis.id, task: { analysisId: analysis.id, config: run.config, checkpointPath: checkpoint.path, options } });
     this.pump();
     return this.store.analyses.get(analysis.id);
@@ -98,7 +101,11 @@ export class AnalysisManager {
     if (exists && (exists.status === 'queued' || exists.status === 'running')) write();
     const waiters = this.endWaiters.get(analysisId);
     this.endWaiters.delete(analysisId);
-    const analysis = this.store.analyses.find(analysisId);
-    if (analysis) for (const resolve of waiters ?? []) resolve(analysis);
+    const created = this.started.get(analysisId);
+    this.started.delete(analysisId);
+    if (!waiters) return;
+    // the run (and with it the analysis row) may have been deleted meanwhile: say so rather than leave waiters hanging
+    const analysis = this.store.analyses.find(analysisId) ?? { ...created!, status: 'failed' as const, progress: null, message: 'the run was deleted while it was analysed' };
+    for (const resolve of waiters) resolve(analysis);
   }
 }

@@ -142,4 +142,16 @@ describe('analysis of a trained run', () => {
     assert.match(text.stdout, /SAM sharpness \(ρ = 0\.05\)/);
     assert.match(text.stdout, /top Hessian eigenvalue/);
   });
+
+  test('deleting a run while it is analysed ends the analysis for whoever waits, and leaves no row', { timeout: 300_000 }, async () => {
+    const run = await service.startRun({ config: tinyRunConfig({ epochs: 1 }) });
+    await service.manager.waitForEnd(run.id);
+    const started = await service.analyzeRun({ runId: run.id, ...SMALL });
+    const ended = service.analyses.waitForEnd(started.id);
+    await service.deleteRun(run.id);
+    const analysis = await ended;
+    assert.equal(analysis.status, 'failed');
+    assert.equal(service.store.analyses.find(started.id), undefined);
+    assert.ok((await service.getAnalyses({ runIds: [runId] })).length > 0, 'the other run keeps its analyses');
+  });
 });
