@@ -2,8 +2,9 @@
  * Measures how flat a trained network's minimum is (app/analysis/landscape.ts on the run's own loss).
  *
  * Choices the results depend on, fixed here so every run of a comparison is measured alike:
- * - Batch norm uses its moving statistics (INFERENCE): that is the function the run trained into, and no
- *   analysis pass may change the statistics. A perturbed network is evaluated with the same statistics.
+ * - Batch norm uses its moving statistics (ANALYSIS_PASS: inference, with a cheaper gradient): that is the
+ *   function the run trained into, and no analysis pass may change the statistics; a perturbed network is
+ *   evaluated with the same statistics.
  * - Batches are drawn from the split by a permutation seeded with `options.seed`, so runs on the same data
  *   config get the same examples; the directions and starting vectors come from the same seed, each from
  *   its own stream. Filter normalisation then scales the same random draws to each run's own weights.
@@ -14,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchLabels, batchToFloat, type DataSplit } from '../data/dataset.js';
 import { Random } from '../engine/random.js';
 import { softmaxCrossEntropy } from '../models/loss.js';
-import { INFERENCE, type Network } from '../models/network.js';
+import { ANALYSIS_PASS, type Network } from '../models/network.js';
 import type { TrainedModel } from '../training/trainedModel.js';
 import {
   filterNormalizedDirection,
@@ -39,7 +40,7 @@ export interface AnalysisBatch {
 
 /** Mean softmax cross-entropy of the network with parameters `params` on one batch, batch norm in inference mode. */
 export function networkLoss(network: Network, batch: AnalysisBatch): LossOf {
-  return (params) => softmaxCrossEntropy(network.forward(params, batch.x, INFERENCE), batch.oneHotLabels);
+  return (params) => softmaxCrossEntropy(network.forward(params, batch.x, ANALYSIS_PASS), batch.oneHotLabels);
 }
 
 /** The analysis batches: a seeded permutation of the split, cut into `batches` batches of `batchSize` (fewer if the split is small). */
@@ -84,6 +85,13 @@ export async function analyzeTrainedModel(
   try {
     const loss = whole.loss(params);
 
+    let mark = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = now - mark;
+      mark = now;
+      return ms;
+    };
     const sharpnessRandom = Random.stream(options.seed, 'analysis-sharpness');
     const perBatch: number[] = [];
     for (const part of parts) {
@@ -93,6 +101,7 @@ export async function analyzeTrainedModel(
       await breathe();
     }
 
+    const sharpnessMs = lap();
     const hessian = topHessianEigenvalue(whole, params, {
       maxIterations: options.powerIterations,
       tolerance: options.tolerance,
@@ -103,14 +112,17 @@ export async function analyzeTrainedModel(
     // iterations not needed once converged still count as done
     advance('hessian', options.powerIterations - hessian.iterations);
     await breathe();
+    const hessianMs = lap();
 
     directions.push(filterNormalizedDirection(params, Random.stream(options.seed, 'analysis-direction-1')));
     directions.push(filterNormalizedDirection(params, Random.stream(options.seed, 'analysis-direction-2')));
     const alphas = symmetricGrid(options.curvePoints, options.range);
     const curve = lossAlong(whole, params, directions[0]!, alphas, () => advance('curve'));
     await breathe();
+    const curveMs = lap();
     const surfaceAlphas = symmetricGrid(options.surfacePoints, options.range);
     const surface = lossSurface(whole, params, directions[0]!, directions[1]!, surfaceAlphas, surfaceAlphas, () => advance('surface'));
+    const surfaceMs = lap();
 
     return {
       step: model.step,
@@ -123,6 +135,7 @@ export async function analyzeTrainedModel(
       surface: { alphas: surfaceAlphas, betas: surfaceAlphas, losses: surface },
       backend: context.backend,
       elapsedMs: performance.now() - started,
+      timings: { sharpnessMs, hessianMs, curveMs, surfaceMs },
     };
   } finally {
     for (const direction of directions) tf.dispose(direction);

@@ -71,6 +71,8 @@ export interface AnalysisResult {
   surface: { alphas: number[]; betas: number[]; losses: number[][] };
   backend: string;
   elapsedMs: number;
+  /** Milliseconds per part, to see where the time went. */
+  timings: { sharpnessMs: number; hessianMs: number; curveMs: number; surfaceMs: number };
 }
 
 export interface AnalysisInfo {
