@@ -6,7 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { analyzeTrainedModel } from '../../app/analysis/runAnalysis.js';
+import { filterNormalizedDirection } from '../../app/analysis/landscape.js';
+import { analysisBatches, analyzeTrainedModel } from '../../app/analysis/runAnalysis.js';
+import { Random } from '../../app/engine/random.js';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../app/analysis/options.js';
 import { StudioService } from '../../app/api/service.js';
 import type { AnalysisInfo, AnalysisOptions } from '../../app/api/types.js';
@@ -141,6 +143,41 @@ describe('analysis of a trained run', () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /SAM sharpness \(ρ = 0\.05\)/);
     assert.match(text.stdout, /top Hessian eigenvalue/);
+  });
+
+  test('two runs analysed with the same seed are measured on the same examples along the same random draws', { timeout: 300_000 }, async () => {
+    const other = await service.startRun({ config: tinyRunConfig({ model: 'cnn', epochs: 1, optimizer: { name: 'sgd', lr: 0.05 } }) });
+    await service.manager.waitForEnd(other.id);
+    const [first, second] = await Promise.all([runId, other.id].map((id) => loadTrainedModel(service.store.getRun(id).config, service.store.latestCheckpoint(id)!.path)));
+    try {
+      const options = { batches: 2, batchSize: 32, seed: 5 };
+      const batchesOf = (model: typeof first) => {
+        const batches = analysisBatches(model!, model!.dataset.train, options);
+        const values = batches.map((batch) => [Array.from(batch.x.dataSync()), Array.from(batch.oneHotLabels.dataSync())]);
+        for (const batch of batches) tf.dispose([batch.x, batch.oneHotLabels]);
+        return values;
+      };
+      assert.deepEqual(batchesOf(first), batchesOf(second));
+      // per filter, the direction is the same unit Gaussian draw scaled by each run's own filter norm
+      const unitFilters = (model: typeof first) => {
+        const direction = filterNormalizedDirection(model!.network.parameters, Random.stream(5, 'analysis-direction-1'));
+        const kernel = direction[0]!;
+        const filters = kernel.shape[kernel.rank - 1]!;
+        const unit = tf.tidy(() => {
+          const columns = tf.reshape(kernel, [-1, filters]);
+          return tf.div(columns, tf.norm(columns, 'euclidean', 0));
+        });
+        const values = Array.from(unit.dataSync());
+        tf.dispose([...direction, unit]);
+        return values;
+      };
+      const [a, b] = [unitFilters(first), unitFilters(second)];
+      a.forEach((value, i) => assert.ok(Math.abs(value - b[i]!) < 1e-5, `element ${i}: ${value} vs ${b[i]}`));
+      assert.notDeepEqual(first!.network.parameters[0]!.dataSync(), second!.network.parameters[0]!.dataSync(), 'the runs themselves differ');
+    } finally {
+      first!.dispose();
+      second!.dispose();
+    }
   });
 
   test('deleting a run while it is analysed ends the analysis for whoever waits, and leaves no row', { timeout: 300_000 }, async () => {
