@@ -17,7 +17,7 @@ import { StudioStore } from '../../app/store/store.js';
 import { loadTrainedModel } from '../../app/training/trainedModel.js';
 import { ConfigError, NotFoundError, StateError } from '../../app/validation.js';
 import { runCli } from '../support/cli.js';
-import { temporaryFolder, tinyRunConfig } from '../support/runs.js';
+import { temporaryFolder, tinyRunConfig, until } from '../support/runs.js';
 
 /** Small enough for seconds on two shared cores: 2 batches of 32, few iterations, a 5-point curve, 3×3 surface. */
 const SMALL: Partial<AnalysisOptions> = { batches: 2, batchSize: 32, ascentSteps: 2, powerIterations: 4, curvePoints: 5, surfacePoints: 3 };
@@ -178,6 +178,24 @@ describe('analysis of a trained run', () => {
       first!.dispose();
       second!.dispose();
     }
+  });
+
+  test('a stopped run is analysed at its stop checkpoint; a run without a checkpoint is refused', { timeout: 300_000 }, async () => {
+    const stopped = await service.startRun({ config: tinyRunConfig({ epochs: 3 }) });
+    await until(() => service.store.findRun(stopped.id)!.step > 0, 'the run to take a step');
+    await service.stopRun(stopped.id);
+    const ended = await service.manager.waitForEnd(stopped.id);
+    assert.equal(ended.status, 'stopped');
+    const checkpoint = service.store.latestCheckpoint(stopped.id)!;
+    const analysis = await service.analyses.waitForEnd((await service.analyzeRun({ runId: stopped.id, ...SMALL })).id);
+    assert.equal(analysis.status, 'completed', analysis.message ?? '');
+    assert.equal(analysis.result!.step, checkpoint.step);
+
+    // a run that ended before its first checkpoint (written to the store as the manager would)
+    const early = service.store.createRun({ name: 'no checkpoint', config: tinyRunConfig() });
+    service.store.setStatus(early.id, 'stopped', 'stopped before it started');
+    await assert.rejects(service.analyzeRun({ runId: early.id }), (error: unknown) => error instanceof StateError && /no checkpoint/.test((error as Error).message));
+    assert.deepEqual(await service.getAnalyses({ runIds: [early.id] }), []);
   });
 
   test('deleting a run while it is analysed ends the analysis for whoever waits, and leaves no row', { timeout: 300_000 }, async () => {
