@@ -24,7 +24,8 @@ function fresh(name: string): string {
 const result = { step: 8, loss: 0.5 } as AnalysisResult;
 
 test('a store written before analyses existed (schema 1) is upgraded and keeps its runs', () => {
-  assert.equal(SCHEMA_VERSION, 2);
+  // other migrations may come after this one: the file ends at the current version whatever it is
+  assert.ok(SCHEMA_VERSION >= 2);
   const path = fresh('v1');
   const old = new Database(path);
   old.exec(MIGRATIONS[0]!);
@@ -44,7 +45,7 @@ test('a store written before analyses existed (schema 1) is upgraded and keeps i
     store.close();
   }
   const raw = new Database(path, { readonly: true });
-  assert.equal(raw.pragma('user_version', { simple: true }), 2);
+  assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   raw.close();
 });
 
