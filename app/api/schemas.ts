@@ -69,3 +69,8 @@ export const previewOptionsSchema = z
   })
   .default({ seed: 1, perClass: 8 });
 export const downloadableDatasetSchema = z.enum(DOWNLOADABLE_DATASETS, { error: `must be one of ${DOWNLOADABLE_DATASETS.join(', ')} (the data sets that can be downloaded)` });
+export { analysisRequestSchema } from '../analysis/options.js';
+
+export const getAnalysesSchema = z.object({
+  runIds: z.array(runIdSchema).min(1, { error: 'name at least one run' }).max(100, { error: 'at most 100 runs at once' }),
+});

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { AnalysisManager } from '../analysis/manager.js';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
 import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, datasetSpecSchema, describeBuiltinDataset, loadDataset, type ImageDataset } from '../data/index.js';
 import { previewDataset } from '../data/preview.js';
@@ -21,11 +22,13 @@ import { PRESETS } from '../training/presets.js';
 import { ConfigError, describeIssue } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
+  analysisRequestSchema,
   comparisonIdSchema,
   deleteComparisonOptionsSchema,
   describeModelSchema,
   previewOptionsSchema,
   downloadableDatasetSchema,
+  getAnalysesSchema,
   newComparisonSchema,
   runIdSchema,
   seriesRequestSchema,
@@ -34,6 +37,8 @@ import {
 } from './schemas.js';
 import {
   EPOCH_SERIES,
+  type AnalysisInfo,
+  type AnalysisRequest,
   type ComparisonDetail,
   type ComparisonInfo,
   type ConfigCheck,
@@ -123,11 +128,15 @@ export class StudioService implements StudioApi {
   private loadedDataset: { key: string; dataset: Promise<ImageDataset> } | undefined;
   /** Downloads this process runs for the UI; stopped when the service closes. */
   private readonly downloads = new DatasetDownloads();
+  /** Sharpness analyses, computed in their own worker threads (app/analysis/manager.ts). */
+  readonly analyses: AnalysisManager;
 
   private constructor(
     readonly store: StudioStore,
     readonly manager: RunManager,
-  ) {}
+  ) {
+    this.analyses = new AnalysisManager(store);
+  }
 
   static open(options: ServiceOptions = {}): StudioService {
     const store = StudioStore.open(options.databasePath ?? resolveDatabasePath(), { nativeBinding: options.sqliteNativeBinding });
@@ -142,6 +151,7 @@ export class StudioService implements StudioApi {
   /** Stops what trains (with checkpoints) and closes the store. */
   async close(): Promise<void> {
     await this.downloads.stop();
+    await this.analyses.shutdown();
     await this.manager.shutdown();
     this.store.close();
   }
@@ -333,6 +343,17 @@ export class StudioService implements StudioApi {
 
   async datasetStatus(): Promise<DatasetStatus> {
     return this.downloads.status();
+  }
+
+  async analyzeRun(request: AnalysisRequest): Promise<AnalysisInfo> {
+    const { runId, ...options } = check(analysisRequestSchema, request, 'request');
+    return this.analyses.start(runId, options);
+  }
+
+  async getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]> {
+    const { runIds } = check(getAnalysesSchema, request, 'request');
+    for (const runId of runIds) this.store.getRun(runId);
+    return this.store.analyses.ofRuns(runIds);
   }
 
   private defaults(): TrainConfig {

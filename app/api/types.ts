@@ -10,6 +10,8 @@ import type { TrainConfig, TrainConfigInput } from '../training/config.js';
 import type { OptimizerConfigInput } from '../optim/config.js';
 
 export type { TrainConfig, TrainConfigInput, OptimizerConfigInput };
+export type { AnalysisInfo, AnalysisOptions, AnalysisPhase, AnalysisProgress, AnalysisRequest, AnalysisResult, AnalysisStatus } from '../analysis/types.js';
+import type { AnalysisInfo, AnalysisRequest } from '../analysis/types.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'stopped', 'diverged', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -397,6 +399,13 @@ export interface StudioApi {
   downloadDataset(name: string): Promise<DatasetCacheEntry>;
   /** The downloadable data sets: cached or not, and the downloads in progress. */
   datasetStatus(): Promise<DatasetStatus>;
+  /**
+   * Starts a sharpness analysis of a run's latest checkpoint (the run must have ended, or been stopped) and
+   * returns at once, queued or running; follow it with getAnalyses. Omitted options take their defaults.
+   */
+  analyzeRun(request: AnalysisRequest): Promise<AnalysisInfo>;
+  /** Every analysis of these runs (with progress while running, the result once completed), newest first. */
+  getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]>;
 }
 
 /** Method names of StudioApi, for the transports (preload, WebSocket) that must expose exactly these. */
@@ -419,5 +428,7 @@ export const STUDIO_API_CALLS = [
   'previewDataset',
   'downloadDataset',
   'datasetStatus',
+  'analyzeRun',
+  'getAnalyses',
 ] as const satisfies readonly (keyof StudioApi)[];
 export const STUDIO_API_SUBSCRIPTIONS = ['onRunUpdate', 'subscribeRun'] as const satisfies readonly (keyof StudioApi)[];

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** fsam-studio: the command line of F-SAM Studio. */
+import { analyzeCommand } from './commands/analyze.js';
 import { benchCommand } from './commands/bench.js';
 import { dataCommand } from './commands/data.js';
 import { infoCommand } from './commands/info.js';
@@ -21,6 +22,7 @@ Commands:
   info       the backend in use, the models and the data sets
   start      in the terminal: info, then the quick comparison on the built-in data
   data       download MNIST, Fashion-MNIST, CIFAR-10 or CIFAR-100 (data get NAME); list the cache (data list)
+  analyze    how flat a run's minimum is: SAM sharpness, top Hessian eigenvalue, loss landscape
 
 Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db);
 FSAM_DATA_CACHE=DIR the data set cache; FSAM_DATA_MIRROR=URL a mirror for data get.`;
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
     return compareCommand(['--preset', 'quick', ...args]);
   },
   data: dataCommand,
+  analyze: analyzeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

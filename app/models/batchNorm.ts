@@ -67,3 +67,31 @@ export function batchNormTraining(
   });
   return normalize(x, gamma, beta);
 }
+
+/**
+ * Inference-mode batch norm (the moving statistics, which are constants here) with a hand-written gradient,
+ * for analyses that differentiate a trained network many times: y = (x − μ)·γ/√(σ² + ε) + β, so
+ *   dx = dy·γ/√(σ² + ε),  dγ = Σ dy·x̂,  dβ = Σ dy
+ * with the sums done as in training (pools and a small product). tf.batchNorm's own gradient reduces over the
+ * leading axes with wasm's slow Sum and costs more than the convolutions.
+ */
+export function batchNormInference(x: tf.Tensor, movingMean: tf.Tensor, movingVariance: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  const channels = x.shape[x.shape.length - 1]!;
+  const count = x.size / channels;
+  const rows = x.rank === 4 ? x.shape[0]! : count;
+  const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const batchMeanRow = tf.fill([1, rows], 1 / rows) as tf.Tensor2D;
+    const inverseStd = tf.rsqrt(tf.add(movingVariance, epsilon));
+    const normalized = tf.mul(tf.sub(input, movingMean), inverseStd);
+    save([normalized, inverseStd, scale, batchMeanRow]);
+    const value = tf.add(tf.mul(normalized, scale), offset);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xHat, invStd, gammaSaved, meanRow] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D];
+      const dx = tf.mul(dy, tf.mul(invStd, gammaSaved));
+      return [dx, tf.mul(channelMeans(tf.mul(dy, xHat), meanRow), count), tf.mul(channelMeans(dy, meanRow), count)];
+    };
+    return { value, gradFunc };
+  });
+  return normalize(x, gamma, beta);
+}

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../engine/random.js';
-import { batchNormTraining, type BatchStatistics } from './batchNorm.js';
+import { batchNormInference, batchNormTraining, type BatchStatistics } from './batchNorm.js';
 import type { Activation, LayerSpec, ModelSpec } from './spec.js';
 
 export type Initializer = 'heNormal' | 'fanInUniform' | 'zeros' | 'ones';
@@ -26,11 +26,18 @@ export interface ForwardMode {
   training: boolean;
   /** Fold this pass's batch statistics into the moving ones. Only the first pass of a step does. */
   updateMovingStats: boolean;
+  /**
+   * Inference only: batch norm with a hand-written gradient (batchNormInference), for analyses that
+   * differentiate a trained network; the same function as plain inference, up to rounding.
+   */
+  fastInferenceGradient?: boolean;
 }
 
 export const TRAINING_PASS: ForwardMode = { training: true, updateMovingStats: true };
 export const PERTURBED_PASS: ForwardMode = { training: true, updateMovingStats: false };
 export const INFERENCE: ForwardMode = { training: false, updateMovingStats: false };
+/** Inference with moving statistics, cheap to differentiate: the sharpness analysis (app/analysis). */
+export const ANALYSIS_PASS: ForwardMode = { training: false, updateMovingStats: false, fastInferenceGradient: true };
 
 type Apply = (x: tf.Tensor, params: readonly tf.Tensor[], mode: ForwardMode) => tf.Tensor;
 
@@ -202,6 +209,7 @@ function compileLayer(
         apply: (x, params, mode) => {
           const moving = statistics()[stats]!;
           if (!mode.training) {
+            if (mode.fastInferenceGradient) return batchNormInference(x, moving.mean, moving.variance, params[gamma]!, params[beta]!, layer.epsilon);
             return tf.batchNorm(x, moving.mean, moving.variance, params[beta], params[gamma], layer.epsilon);
           }
           const onStatistics = mode.updateMovingStats

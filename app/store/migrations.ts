@@ -92,4 +92,21 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX run_files_by_run ON run_files(run_id);
   `,
+  // 2: sharpness analyses of runs (app/analysis): options, status, progress and the result, as JSON
+  `
+  CREATE TABLE analyses (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    options TEXT NOT NULL,       -- JSON: the validated AnalysisOptions
+    status TEXT NOT NULL,        -- queued | running | completed | failed | interrupted
+    message TEXT,
+    progress TEXT,               -- JSON AnalysisProgress while queued or running
+    result TEXT,                 -- JSON AnalysisResult once completed
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    ended_at INTEGER,
+    owner_pid INTEGER            -- the process computing it, while queued or running
+  );
+  CREATE INDEX analyses_by_run ON analyses(run_id);
+  `,
 ];

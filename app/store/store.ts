@@ -20,6 +20,7 @@ import type {
 import { ACTIVE_STATUSES } from '../api/types.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { NotFoundError } from '../validation.js';
+import { AnalysisRecords } from './analyses.js';
 import { openDatabase, type DatabaseOptions } from './database.js';
 import { filesFolderFor } from './location.js';
 
@@ -139,6 +140,8 @@ function processAlive(pid: number): boolean {
 
 export class StudioStore {
   readonly filesFolder: string;
+  /** Sharpness analyses of runs (app/store/analyses.ts). */
+  readonly analyses: AnalysisRecords;
   private readonly statements;
 
   private constructor(
@@ -147,6 +150,7 @@ export class StudioStore {
   ) {
     this.filesFolder = filesFolderFor(path);
     mkdirSync(this.filesFolder, { recursive: true });
+    this.analyses = new AnalysisRecords(db, path, processAlive);
     this.statements = {
       insertRun: db.prepare(
         `INSERT INTO runs (name, config, status, created_at, comparison_id, arm, owner_pid) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,

@@ -6,6 +6,8 @@
  * the API's constants — no Node, no zod, no service.
  */
 import type {
+  AnalysisInfo,
+  AnalysisRequest,
   ComparisonDetail,
   ComparisonInfo,
   ConfigCheck,
@@ -104,11 +106,13 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi {
     deleteComparison: (comparisonId: number, options?: { withRuns?: boolean }) => call<void>('deleteComparison', [comparisonId, options]),
     describeModel: (request: ModelDescriptionRequest) => call<ModelDescription>('describeModel', [request]),
     previewDataset: (data: unknown, options?: DatasetPreviewOptions) => call<DatasetPreview>('previewDataset', options === undefined ? [data] : [data, options]),
+    downloadDataset: (name: string) => call<DatasetCacheEntry>('downloadDataset', [name]),
+    datasetStatus: () => call<DatasetStatus>('datasetStatus', []),
+    analyzeRun: (request: AnalysisRequest) => call<AnalysisInfo>('analyzeRun', [request]),
+    getAnalyses: (request: { runIds: number[] }) => call<AnalysisInfo[]>('getAnalyses', [request]),
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),
     subscribeRun: (runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void) =>
       subscribe('subscribeRun', [runId, options ?? {}], (event) => listener(event as RunStreamEvent)),
-    downloadDataset: (name: string) => call<DatasetCacheEntry>('downloadDataset', [name]),
-    datasetStatus: () => call<DatasetStatus>('datasetStatus', []),
   } satisfies StudioApi;
   return Object.freeze(bridge);
 }

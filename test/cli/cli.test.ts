@@ -8,7 +8,7 @@ import { runCli } from '../support/cli.js';
 const TINY = ['--model', 'mlp', '--train-count', '256', '--test-count', '64', '--batch-size', '32', '--epochs', '1'];
 
 test('every command answers --help with its usage and exit code 0', async () => {
-  for (const command of ['train', 'compare', 'runs', 'bench', 'info', 'start']) {
+  for (const command of ['train', 'compare', 'runs', 'bench', 'info', 'start', 'analyze']) {
     const result = await runCli([command, '--help']);
     assert.equal(result.code, 0, `${command} --help: ${result.stderr}`);
     assert.match(result.stdout, new RegExp(`fsam-studio ${command}`));

@@ -4,6 +4,12 @@
  * modules import only types, so this pulls no Node or TF.js code into the bundle.
  */
 export type {
+  AnalysisInfo,
+  AnalysisOptions,
+  AnalysisProgress,
+  AnalysisRequest,
+  AnalysisResult,
+  AnalysisStatus,
   ArmResult,
   ComparisonArmInput,
   ComparisonDetail,

@@ -5,6 +5,8 @@
  */
 import { stepsDoneAfter } from './contract.js';
 import type {
+  AnalysisInfo,
+  AnalysisRequest,
   ClientMessage,
   ComparisonDetail,
   ComparisonInfo,
@@ -157,6 +159,12 @@ export class WebSocketStudioApi implements StudioApi {
   }
   datasetStatus(): Promise<DatasetStatus> {
     return this.#call('datasetStatus', []);
+  }
+  analyzeRun(request: AnalysisRequest): Promise<AnalysisInfo> {
+    return this.#call('analyzeRun', [request]);
+  }
+  getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]> {
+    return this.#call('getAnalyses', [request]);
   }
 
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {

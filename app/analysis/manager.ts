@@ -1,0 +1,111 @@
+/**
+ * The analysis manager: computes sharpness analyses in worker threads, one at a time (an analysis keeps a
+ * core busy, and training runs share the machine), and is the only writer of their rows. A worker that throws
+ * or dies fails its analysis with the reason; the run and its stored data are never touched.
+ */
+import { Worker } from 'node:worker_threads';
+import { ACTIVE_STATUSES } from '../api/types.js';
+import type { StudioStore } from '../store/store.js';
+import { StateError } from '../validation.js';
+import type { AnalysisTask, AnalysisWorkerMessage } from './protocol.js';
+import type { AnalysisInfo, AnalysisOptions } from './types.js';
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+interface Queued {
+  analysisId: number;
+  task: AnalysisTask;
+}
+
+export class AnalysisManager {
+  private readonly queue: Queued[] = [];
+  private readonly workers = new Map<number, Worker>();
+  private readonly endWaiters = new Map<number, ((analysis: AnalysisInfo) => void)[]>();
+  /** Each analysis as it was created, until it ends. */
+  private readonly started = new Map<number, AnalysisInfo>();
+  private closed = false;
+
+  constructor(
+    readonly store: StudioStore,
+    readonly concurrency = 1,
+  ) {}
+
+  /** Queues an analysis of the run's latest checkpoint; refused (StateError) while the run trains or without a checkpoint. */
+  start(runId: number, options: AnalysisOptions): AnalysisInfo {
+    if (this.closed) throw new StateError('the analysis manager is shut down');
+    const run = this.store.getRun(runId);
+    if (ACTIVE_STATUSES.includes(run.status)) {
+      throw new StateError(`Run ${runId} is ${run.status}; analyse it once it has ended, or stop it first (it keeps a checkpoint)`);
+    }
+    const checkpoint = this.store.latestCheckpoint(runId);
+    if (!checkpoint) throw new StateError(`Run ${runId} (${run.status}) has no checkpoint to analyse; it ended before its first epoch — resume it or train it again`);
+    const analysis = this.store.analyses.create(runId, options);
+    this.started.set(analysis.id, analysis);
+    this.queue.push({ analysisId: analysis.id, task: { analysisId: analysis.id, config: run.config, checkpointPath: checkpoint.path, options } });
+    this.pump();
+    return this.store.analyses.get(analysis.id);
+  }
+
+  /** Resolves with the analysis once it is completed, failed or interrupted. */
+  waitForEnd(analysisId: number): Promise<AnalysisInfo> {
+    const analysis = this.store.analyses.get(analysisId);
+    if (analysis.status !== 'queued' && analysis.status !== 'running') return Promise.resolve(analysis);
+    return new Promise((resolve) => this.endWaiters.set(analysisId, [...(this.endWaiters.get(analysisId) ?? []), resolve]));
+  }
+
+  /** Ends what is queued or running (as interrupted: nothing half-done is kept). */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const { analysisId } of this.queue.splice(0)) this.finish(analysisId, () => this.store.analyses.end(analysisId, 'interrupted', 'the studio closed before this analysis started; start it again'));
+    const running = [...this.workers.entries()];
+    await Promise.all(
+      running.map(([analysisId, worker]) => {
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        this.finish(analysisId, () => this.store.analyses.end(analysisId, 'interrupted', 'the studio closed while this analysis ran; start it again'));
+        void worker.terminate();
+        return exited;
+      }),
+    );
+  }
+
+  private pump(): void {
+    while (!this.closed && this.workers.size < this.concurrency && this.queue.length > 0) this.launch(this.queue.shift()!);
+  }
+
+  private launch({ analysisId, task }: Queued): void {
+    this.store.analyses.markRunning(analysisId);
+    const worker = new Worker(WORKER_URL, { workerData: task });
+    this.workers.set(analysisId, worker);
+    let ended = false;
+    const end = (write: () => void) => {
+      if (ended) return;
+      ended = true;
+      this.finish(analysisId, write);
+    };
+    worker.on('message', (message: AnalysisWorkerMessage) => {
+      if (ended) return;
+      if (message.type === 'progress') this.store.analyses.setProgress(analysisId, message.progress);
+      else end(() => this.store.analyses.complete(analysisId, message.result));
+    });
+    worker.on('error', (error) => end(() => this.store.analyses.end(analysisId, 'failed', `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`)));
+    worker.on('exit', (code) => {
+      end(() => this.store.analyses.end(analysisId, 'failed', `the analysis worker exited (code ${code}) before it gave a result`));
+      this.workers.delete(analysisId);
+      this.pump();
+    });
+  }
+
+  /** Writes an analysis's end (if its run still exists) once, and wakes whoever waits for it. */
+  private finish(analysisId: number, write: () => void): void {
+    const exists = this.store.analyses.find(analysisId);
+    if (exists && (exists.status === 'queued' || exists.status === 'running')) write();
+    const waiters = this.endWaiters.get(analysisId);
+    this.endWaiters.delete(analysisId);
+    const created = this.started.get(analysisId);
+    this.started.delete(analysisId);
+    if (!waiters) return;
+    // the run (and with it the analysis row) may have been deleted meanwhile: say so rather than leave waiters hanging
+    const analysis = this.store.analyses.find(analysisId) ?? { ...created!, status: 'failed' as const, progress: null, message: 'the run was deleted while it was analysed' };
+    for (const resolve of waiters) resolve(analysis);
+  }
+}
