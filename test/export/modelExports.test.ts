@@ -1,0 +1,131 @@
+/**
+ * Every zoo model, exported, predicts what the studio's network predicts on the same [0, 1] pixels: the
+ * TF.js LayersModel read back from its files by tf.loadLayersModel (≤ 1e-5), the ONNX file run by ONNX
+ * Runtime (≤ 1e-4). The networks have non-trivial batch-norm statistics and input normalisation, so every
+ * part of the exported graph matters.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
+import { initBackend } from '../../app/engine/backend.js';
+import { readExportableModel } from '../../app/export/exportableModel.js';
+import { writeModelExport } from '../../app/export/modelFiles.js';
+import { Network, TRAINING_PASS } from '../../app/models/network.js';
+import { buildModelSpec, MODEL_NAMES, type ModelName } from '../../app/models/zoo.js';
+import { Random } from '../../app/engine/random.js';
+import { InputNormalizer } from '../../app/training/normalize.js';
+import { temporaryFolder } from '../support/runs.js';
+
+const folder = temporaryFolder('fsam-export-models-');
+after(() => folder.remove());
+
+const BATCH = 5;
+const CLASS_NAMES = Array.from({ length: 7 }, (_, i) => `class ${i}`);
+
+function inputShapeFor(model: ModelName): number[] {
+  return model === 'mlp' || model === 'cnn' ? [9, 10, 2] : [8, 8, 3];
+}
+
+/**
+ * A network as training leaves one: γ, β and biases away from their initial 1 and 0 (so swapping them would
+ * show), and batch-norm moving statistics measured on data (so inference-mode batch norm is exercised and
+ * the logits keep a trained network's scale, even 110 layers deep).
+ */
+function trainedLikeNetwork(model: ModelName, normalizer: InputNormalizer, random: Random): Network {
+  const spec = buildModelSpec(model, inputShapeFor(model), CLASS_NAMES.length);
+  const network = new Network(spec, { seed: 3 });
+  network.parameters.forEach((parameter, i) => {
+    const name = network.declarations[i]!.name;
+    const shift = name.endsWith('/gamma') ? 1 : name.endsWith('/beta') || name.endsWith('/bias') ? 0 : undefined;
+    if (shift === undefined) return;
+    tf.tidy(() => parameter.assign(tf.tensor(Array.from({ length: parameter.size }, () => shift + random.nextFloat() - 0.5), parameter.shape)));
+  });
+  const shape = spec.inputShape;
+  const calibration = Float32Array.from({ length: 16 * shape.reduce((a, b) => a * b, 1) }, () => random.nextFloat());
+  for (let pass = 0; pass < 40; pass++) {
+    tf.tidy(() => {
+      network.forward(network.parameters, normalizer.apply(tf.tensor(calibration, [16, ...shape])), TRAINING_PASS);
+    });
+  }
+  return network;
+}
+
+function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]! - b[i]!));
+  return largest;
+}
+
+/** An IOHandler reading model.json and the weight files it names from a folder (file:// needs tfjs-node). */
+function folderHandler(directory: string): tf.io.IOHandler {
+  return {
+    async load() {
+      const modelJson = JSON.parse(readFileSync(join(directory, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+      const manifest = modelJson.weightsManifest;
+      const buffers = manifest.flatMap((group) => group.paths.map((path) => readFileSync(join(directory, path))));
+      const weightData = Buffer.concat(buffers);
+      return {
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: manifest.flatMap((group) => group.weights),
+        weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
+        userDefinedMetadata: modelJson.userDefinedMetadata,
+      };
+    },
+  };
+}
+
+test('every zoo model exports to TF.js layers and ONNX with the studio network\'s predictions', async () => {
+  await initBackend();
+  const random = Random.stream(11, 'export-test');
+  const figures: string[] = [];
+  const results: { modelName: string; layersDifference: number; onnxDifference: number }[] = [];
+  for (const modelName of MODEL_NAMES) {
+    const shape = inputShapeFor(modelName);
+    const channels = shape[2]!;
+    const normalizer = new InputNormalizer(
+      Array.from({ length: channels }, (_, c) => 0.3 + 0.1 * c),
+      Array.from({ length: channels }, (_, c) => 0.2 + 0.05 * c),
+    );
+    const network = trainedLikeNetwork(modelName, normalizer, random);
+    const pixels = Float32Array.from({ length: BATCH * shape.reduce((a, b) => a * b, 1) }, () => random.nextFloat());
+    const expected = tf.tidy(() => network.predict(normalizer.apply(tf.tensor(pixels, [BATCH, ...shape]))).dataSync());
+    const model = await readExportableModel(network, normalizer, CLASS_NAMES, `test ${modelName}`);
+
+    const tfjsFolder = join(folder.path, `${modelName}-tfjs`);
+    const tfjsFiles = writeModelExport(model, 'tfjs', tfjsFolder, 'test');
+    assert.deepEqual(tfjsFiles.map((f) => f.name), ['model.json', 'weights.bin']);
+    const loaded = await tf.loadLayersModel(folderHandler(tfjsFolder));
+    const layersLogits = tf.tidy(() => (loaded.predict(tf.tensor(pixels, [BATCH, ...shape])) as tf.Tensor).dataSync());
+    loaded.dispose();
+    const layersDifference = maxAbsDifference(layersLogits, expected);
+
+    const onnxPath = join(folder.path, `${modelName}.onnx`);
+    const [onnxFile] = writeModelExport(model, 'onnx', onnxPath, 'test');
+    const session = await ort.InferenceSession.create(readFileSync(onnxPath));
+    const outputs = await session.run({ pixels: new ort.Tensor('float32', pixels, [BATCH, ...shape]) });
+    const onnxLogits = outputs.logits!.data as Float32Array;
+    assert.deepEqual(outputs.logits!.dims, [BATCH, CLASS_NAMES.length]);
+    await session.release();
+    const onnxDifference = maxAbsDifference(onnxLogits, expected);
+
+    const scale = Math.max(...Array.from(expected, Math.abs));
+    figures.push(
+      `${modelName}: |logits| ≤ ${scale.toFixed(3)}; tf.loadLayersModel max |Δ| ${layersDifference.toExponential(2)}, ONNX Runtime max |Δ| ${onnxDifference.toExponential(2)}; ` +
+        `weights.bin ${tfjsFiles[1]!.bytes} B, model.json ${tfjsFiles[0]!.bytes} B, .onnx ${onnxFile!.bytes} B`,
+    );
+    results.push({ modelName, layersDifference, onnxDifference });
+    // the logits are not all alike: a broken export could not pass by predicting constants
+    assert.ok(maxAbsDifference(expected.slice(0, CLASS_NAMES.length), expected.slice(CLASS_NAMES.length, 2 * CLASS_NAMES.length)) > 1e-3, `${modelName}: inputs give distinct logits`);
+    network.dispose();
+    normalizer.dispose();
+  }
+  console.log(figures.join('\n'));
+  for (const { modelName, layersDifference, onnxDifference } of results) {
+    assert.ok(layersDifference <= 1e-5, `${modelName}: tf.loadLayersModel differs by ${layersDifference}`);
+    assert.ok(onnxDifference <= 1e-4, `${modelName}: ONNX Runtime differs by ${onnxDifference}`);
+  }
+});
