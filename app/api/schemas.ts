@@ -3,7 +3,7 @@
  * is refused with a ConfigError naming the field. Run configs themselves are checked by trainConfigSchema.
  */
 import { z } from 'zod';
-import { EPOCH_SERIES, STEP_SERIES } from './types.js';
+import { EPOCH_SERIES, EXPORT_FORMATS, STEP_SERIES } from './types.js';
 
 export const runIdSchema = z.number({ error: 'must be a run id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be a run id ≥ 1' });
 export const comparisonIdSchema = z.number({ error: 'must be a comparison id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be ≥ 1' });
@@ -46,3 +46,10 @@ export const subscribeOptionsSchema = z
   .default({});
 
 export const deleteComparisonOptionsSchema = z.object({ withRuns: z.boolean({ error: 'must be true or false' }).optional() }).default({});
+
+export const exportRunSchema = z.object({
+  runId: runIdSchema,
+  format: z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` }),
+});
+
+export const exportComparisonSchema = z.object({ comparisonId: comparisonIdSchema });

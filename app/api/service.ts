@@ -2,7 +2,8 @@
  * StudioService: the one object behind both shells (Electron IPC, the web shell's WebSocket) and the CLI.
  * It validates every input at this boundary, then drives the store and the run manager.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
 import { BUILTIN_DATASET_NAME, DATASET_NAMES, describeBuiltinDataset } from '../data/index.js';
@@ -13,11 +14,15 @@ import { resolveDatabasePath } from '../store/location.js';
 import { StudioStore } from '../store/store.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { PRESETS } from '../training/presets.js';
+import { comparisonReport, exportRunTo } from '../export/runExport.js';
+import { writeFile, type WrittenFile } from '../export/modelFiles.js';
 import { ConfigError, describeIssue } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
   comparisonIdSchema,
   deleteComparisonOptionsSchema,
+  exportComparisonSchema,
+  exportRunSchema,
   newComparisonSchema,
   runIdSchema,
   seriesRequestSchema,
@@ -30,6 +35,8 @@ import {
   type ComparisonInfo,
   type ConfigCheck,
   type EpochSeriesName,
+  type ExportFormat,
+  type ExportResult,
   type NewComparison,
   type RunDetail,
   type RunInfo,
@@ -238,6 +245,40 @@ export class StudioService implements StudioApi {
     const { runIds } = this.store.getComparison(id);
     if (withRuns) for (const runId of runIds) await this.manager.delete(runId);
     this.store.deleteComparison(id, false);
+  }
+
+  async exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult> {
+    const { runId, format } = check(exportRunSchema, request, 'request');
+    this.store.getRun(runId);
+    const folder = this.newExportFolder(runId, format);
+    // tfjs keeps its file names: model.json names weights.bin, and loaders look for both side by side
+    const out = format === 'tfjs' ? folder : join(folder, `run-${runId}-${{ onnx: 'model.onnx', csv: 'metrics.csv', json: 'metrics.json', report: 'report.html' }[format]}`);
+    const written = await exportRunTo(this.store, runId, format, out, readVersion());
+    return { files: this.recordExport(runId, format === 'report' ? 'report' : 'export', written) };
+  }
+
+  async exportComparison(request: { comparisonId: number }): Promise<ExportResult> {
+    const { comparisonId } = check(exportComparisonSchema, request, 'request');
+    const detail = await this.getComparison(comparisonId);
+    const html = comparisonReport(this.store, detail, readVersion());
+    // comparisons own no files: the report is kept (and deleted) with the comparison's first run
+    const runId = detail.runs[0]!.id;
+    const written = writeFile(join(this.newExportFolder(runId, 'report'), `comparison-${comparisonId}-report.html`), html, 'text/html; charset=utf-8');
+    return { files: this.recordExport(runId, 'report', [written]) };
+  }
+
+  private newExportFolder(runId: number, format: string): string {
+    const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+    const base = join(this.store.runFolder(runId), 'exports', `${stamp}-${format}`);
+    let folder = base;
+    for (let n = 2; existsSync(folder); n++) folder = `${base}-${n}`;
+    return folder;
+  }
+
+  private recordExport(runId: number, kind: 'export' | 'report', written: readonly WrittenFile[]): ExportResult['files'] {
+    return this.store.transaction(() =>
+      written.map((file) => ({ fileId: this.store.addFile(runId, kind, file.path, file.bytes), runId, name: file.name, bytes: file.bytes, mediaType: file.mediaType, path: file.path })),
+    );
   }
 
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {

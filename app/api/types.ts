@@ -249,6 +249,27 @@ export type ConfigCheck = { ok: true; config: TrainConfig } | { ok: false; probl
 
 export type Unsubscribe = () => void;
 
+/** What a run exports to: a TF.js LayersModel, an ONNX model, its metrics, or an HTML report. */
+export const EXPORT_FORMATS = ['tfjs', 'onnx', 'csv', 'json', 'report'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A file an export wrote into the store's files folder (recorded among the run's files). */
+export interface ExportedFile {
+  fileId: number;
+  runId: number;
+  /** The name to save it under ("model.json", "run-3-model.onnx"). */
+  name: string;
+  bytes: number;
+  mediaType: string;
+  /** Absolute path on the machine running the service. */
+  path: string;
+}
+
+export interface ExportResult {
+  /** One file, or two for tfjs (model.json and the weights.bin it names: keep them side by side). */
+  files: ExportedFile[];
+}
+
 export interface StudioApi {
   info(): Promise<StudioInfo>;
   /** Validates a run config the way startRun will, without starting anything (for inline form errors). */
@@ -267,6 +288,11 @@ export interface StudioApi {
   listComparisons(): Promise<ComparisonInfo[]>;
   getComparison(comparisonId: number): Promise<ComparisonDetail>;
   deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void>;
+
+  /** Writes a run's export (model from its latest checkpoint, metrics or report) into the store's files. */
+  exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult>;
+  /** Writes a comparison's HTML report (kept with the files of its first run). */
+  exportComparison(request: { comparisonId: number }): Promise<ExportResult>;
 
   /** Every change of any run (status, progress, results), throttled per run. */
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe;
@@ -294,5 +320,7 @@ export const STUDIO_API_CALLS = [
   'listComparisons',
   'getComparison',
   'deleteComparison',
+  'exportRun',
+  'exportComparison',
 ] as const satisfies readonly (keyof StudioApi)[];
 export const STUDIO_API_SUBSCRIPTIONS = ['onRunUpdate', 'subscribeRun'] as const satisfies readonly (keyof StudioApi)[];

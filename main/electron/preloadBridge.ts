@@ -9,6 +9,8 @@ import type {
   ComparisonDetail,
   ComparisonInfo,
   ConfigCheck,
+  ExportFormat,
+  ExportResult,
   NewComparison,
   RunDetail,
   RunInfo,
@@ -96,6 +98,8 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi {
     listComparisons: () => call<ComparisonInfo[]>('listComparisons', []),
     getComparison: (comparisonId: number) => call<ComparisonDetail>('getComparison', [comparisonId]),
     deleteComparison: (comparisonId: number, options?: { withRuns?: boolean }) => call<void>('deleteComparison', [comparisonId, options]),
+    exportRun: (request: { runId: number; format: ExportFormat }) => call<ExportResult>('exportRun', [request]),
+    exportComparison: (request: { comparisonId: number }) => call<ExportResult>('exportComparison', [request]),
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),
     subscribeRun: (runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void) =>
       subscribe('subscribeRun', [runId, options ?? {}], (event) => listener(event as RunStreamEvent)),

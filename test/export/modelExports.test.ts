@@ -6,10 +6,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import * as ort from 'onnxruntime-node';
 import { initBackend } from '../../app/engine/backend.js';
 import { readExportableModel } from '../../app/export/exportableModel.js';
 import { writeModelExport } from '../../app/export/modelFiles.js';
@@ -17,6 +15,7 @@ import { Network, TRAINING_PASS } from '../../app/models/network.js';
 import { buildModelSpec, MODEL_NAMES, type ModelName } from '../../app/models/zoo.js';
 import { Random } from '../../app/engine/random.js';
 import { InputNormalizer } from '../../app/training/normalize.js';
+import { maxAbsDifference, predictWithLayersModel, predictWithOnnxRuntime } from '../support/exports.js';
 import { temporaryFolder } from '../support/runs.js';
 
 const folder = temporaryFolder('fsam-export-models-');
@@ -53,31 +52,6 @@ function trainedLikeNetwork(model: ModelName, normalizer: InputNormalizer, rando
   return network;
 }
 
-function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let largest = 0;
-  for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]! - b[i]!));
-  return largest;
-}
-
-/** An IOHandler reading model.json and the weight files it names from a folder (file:// needs tfjs-node). */
-function folderHandler(directory: string): tf.io.IOHandler {
-  return {
-    async load() {
-      const modelJson = JSON.parse(readFileSync(join(directory, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-      const manifest = modelJson.weightsManifest;
-      const buffers = manifest.flatMap((group) => group.paths.map((path) => readFileSync(join(directory, path))));
-      const weightData = Buffer.concat(buffers);
-      return {
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: manifest.flatMap((group) => group.weights),
-        weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
-        userDefinedMetadata: modelJson.userDefinedMetadata,
-      };
-    },
-  };
-}
-
 test('every zoo model exports to TF.js layers and ONNX with the studio network\'s predictions', async () => {
   await initBackend();
   const random = Random.stream(11, 'export-test');
@@ -98,18 +72,13 @@ test('every zoo model exports to TF.js layers and ONNX with the studio network\'
     const tfjsFolder = join(folder.path, `${modelName}-tfjs`);
     const tfjsFiles = writeModelExport(model, 'tfjs', tfjsFolder, 'test');
     assert.deepEqual(tfjsFiles.map((f) => f.name), ['model.json', 'weights.bin']);
-    const loaded = await tf.loadLayersModel(folderHandler(tfjsFolder));
-    const layersLogits = tf.tidy(() => (loaded.predict(tf.tensor(pixels, [BATCH, ...shape])) as tf.Tensor).dataSync());
-    loaded.dispose();
+    const layersLogits = await predictWithLayersModel(tfjsFolder, pixels, [BATCH, ...shape]);
     const layersDifference = maxAbsDifference(layersLogits, expected);
 
     const onnxPath = join(folder.path, `${modelName}.onnx`);
     const [onnxFile] = writeModelExport(model, 'onnx', onnxPath, 'test');
-    const session = await ort.InferenceSession.create(readFileSync(onnxPath));
-    const outputs = await session.run({ pixels: new ort.Tensor('float32', pixels, [BATCH, ...shape]) });
-    const onnxLogits = outputs.logits!.data as Float32Array;
-    assert.deepEqual(outputs.logits!.dims, [BATCH, CLASS_NAMES.length]);
-    await session.release();
+    const { logits: onnxLogits, dims } = await predictWithOnnxRuntime(onnxPath, pixels, [BATCH, ...shape]);
+    assert.deepEqual(dims, [BATCH, CLASS_NAMES.length]);
     const onnxDifference = maxAbsDifference(onnxLogits, expected);
 
     const scale = Math.max(...Array.from(expected, Math.abs));

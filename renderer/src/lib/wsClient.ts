@@ -9,6 +9,8 @@ import type {
   ComparisonDetail,
   ComparisonInfo,
   ConfigCheck,
+  ExportFormat,
+  ExportResult,
   NewComparison,
   RunDetail,
   RunInfo,
@@ -139,6 +141,12 @@ export class WebSocketStudioApi implements StudioApi {
   deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void> {
     // JSON turns a trailing undefined into null, which the server would reject as a bad option
     return this.#call('deleteComparison', options === undefined ? [comparisonId] : [comparisonId, options]);
+  }
+  exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult> {
+    return this.#call('exportRun', [request]);
+  }
+  exportComparison(request: { comparisonId: number }): Promise<ExportResult> {
+    return this.#call('exportComparison', [request]);
   }
 
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
