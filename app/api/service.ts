@@ -77,7 +77,7 @@ function defaultArmLabel(optimizer: Record<string, unknown>): string {
   return [String(optimizer.name ?? 'run'), ...extras].join(' ');
 }
 
-function readVersion(): string {
+export function readVersion(): string {
   try {
     const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return manifest.version ?? 'unknown';

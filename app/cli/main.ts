@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** fsam-studio: the command line of F-SAM Studio. */
 import { benchCommand } from './commands/bench.js';
+import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
 import { compareCommand, trainCommand } from './commands/training.js';
@@ -17,6 +18,7 @@ Commands:
   serve      the studio in a browser: prints an address with an access token
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
+  export     a run's model (tfjs, onnx), metrics (csv, json) or report (html); --comparison ID for a comparison's report
   start      what \`npm start\` runs: info, then the quick comparison on the built-in data
 
 Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db).`;
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: async (args) => (await import('../../main/web/serveCommand.js')).serveCommand(args),
   bench: benchCommand,
   info: infoCommand,
+  export: exportCommand,
   start: async (args) => {
     if (args.includes('--help')) {
       console.log('fsam-studio start — prints the engine\'s capabilities, then runs `compare --preset quick`.');
