@@ -16,6 +16,7 @@ import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { PRESETS } from '../training/presets.js';
 import { comparisonReport, exportRunTo } from '../export/runExport.js';
 import { writeFile, type WrittenFile } from '../export/modelFiles.js';
+import { downloadableFile, type DownloadableFile } from '../export/downloads.js';
 import { ConfigError, describeIssue } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
@@ -265,6 +266,11 @@ export class StudioService implements StudioApi {
     const runId = detail.runs[0]!.id;
     const written = writeFile(join(this.newExportFolder(runId, 'report'), `comparison-${comparisonId}-report.html`), html, 'text/html; charset=utf-8');
     return { files: this.recordExport(runId, 'report', [written]) };
+  }
+
+  /** For the shells (not part of StudioApi): an export or report file the user may download or save. */
+  downloadableFile(fileId: number): DownloadableFile | undefined {
+    return downloadableFile(this.store, fileId);
   }
 
   private newExportFolder(runId: number, format: string): string {
