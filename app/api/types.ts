@@ -304,6 +304,16 @@ export interface StudioApi {
   subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe;
 }
 
+/**
+ * What only the desktop window adds to StudioApi (its preload exposes these next to it): a native save dialog
+ * for an exported file. In a browser they are absent and the renderer downloads `/files/<fileId>` instead.
+ */
+export interface DesktopExtras {
+  /** Asks where to save the recorded export `fileId` and copies it there; null when the user cancelled. */
+  saveExport(fileId: number): Promise<{ savedTo: string | null }>;
+}
+export const DESKTOP_CALLS = ['saveExport'] as const satisfies readonly (keyof DesktopExtras)[];
+
 /** Method names of StudioApi, for the transports (preload, WebSocket) that must expose exactly these. */
 export const STUDIO_API_CALLS = [
   'info',

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { StudioService } from '../../app/api/service.js';
 import { APP_FOLDER_NAME } from '../../app/store/location.js';
 import { IPC_CHANNELS } from './channels.js';
-import { createStudioIpcHandlers, studioSenderCheck } from './ipc.js';
+import { createSaveExportHandler, createStudioIpcHandlers, studioSenderCheck } from './ipc.js';
 import { desktopOptions, type DesktopOptions } from './options.js';
 import { isExternalLink, isRendererDocument, PRELOAD_BUNDLE_PATH, RENDERER_INDEX_PATH, RENDERER_INDEX_URL, studioWebPreferences, withSecurityHeaders } from './security.js';
 
@@ -108,6 +108,17 @@ async function start(): Promise<void> {
   ipcMain.handle(IPC_CHANNELS.call, (event, method: unknown, args: unknown) => handlers.call(event, method, args));
   ipcMain.handle(IPC_CHANNELS.subscribe, (event, id: unknown, method: unknown, args: unknown) => handlers.subscribe(event, id, method, args));
   ipcMain.on(IPC_CHANNELS.unsubscribe, (event, id: unknown) => handlers.unsubscribe(event, id));
+  const saveExport = createSaveExportHandler(
+    (fileId) => service.downloadableFile(fileId),
+    async (event, file) => {
+      const owner = BrowserWindow.fromWebContents(event.sender as WebContents);
+      const options = { title: `Save ${file.name}`, defaultPath: join(app.getPath('downloads'), file.name) };
+      const chosen = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+      return chosen.canceled || !chosen.filePath ? undefined : chosen.filePath;
+    },
+    studioSenderCheck((id) => studioContents.has(id), RENDERER_INDEX_URL),
+  );
+  ipcMain.handle(IPC_CHANNELS.saveExport, (event, fileId: unknown) => saveExport(event, fileId));
 
   let rendererGotHeaders = false;
   hardenSession(session.defaultSession, () => (rendererGotHeaders = true));
