@@ -141,7 +141,7 @@ export function comparisonReportHtml(detail: ComparisonDetail, curves: readonly 
   const rows = results.arms
     .map((a) => {
       const winner = results.winner === a.arm;
-      return `<tr${winner ? ' class="winner"' : ''}><td><span style="color:${colors.get(a.arm)}">■</span> ${escapeHtml(a.arm)}${winner ? '<span class="badge">winner</span>' : ''}</td><td class="num">${a.runIds.length}</td><td class="num">${estimate(a.finalTestAccuracy)}</td><td class="num">${estimate(a.bestTestAccuracy)}</td><td class="num">${difference(a.arm, 'finalTestAccuracy')}</td><td class="num">${difference(a.arm, 'bestTestAccuracy')}</td></tr>`;
+      return `<tr${winner ? ' class="winner"' : ''}><td style="white-space:nowrap"><span style="color:${colors.get(a.arm)}">■</span> ${escapeHtml(a.arm)}${winner ? '<span class="badge">winner</span>' : ''}</td><td class="num">${a.runIds.length}</td><td class="num">${estimate(a.finalTestAccuracy)}</td><td class="num">${estimate(a.bestTestAccuracy)}</td><td class="num">${difference(a.arm, 'finalTestAccuracy')}</td><td class="num">${difference(a.arm, 'bestTestAccuracy')}</td></tr>`;
     })
     .join('');
   const runRows = runs

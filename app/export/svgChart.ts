@@ -41,8 +41,8 @@ export function niceTicks(low: number, high: number, count = 5): number[] {
 const defaultFormat = (value: number) => (Math.abs(value) >= 1000 ? value.toExponential(1) : String(Number(value.toPrecision(3))));
 
 export function lineChartSvg(options: ChartOptions): string {
-  const width = options.width ?? 640;
-  const height = options.height ?? 320;
+  const width = options.width ?? 480;
+  const height = options.height ?? 300;
   const margin = { left: 64, right: 16, top: 32, bottom: 44 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
@@ -76,13 +76,13 @@ export function lineChartSvg(options: ChartOptions): string {
       if (points.length === 0) return '';
       const path = points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
       const style = s.faint ? `stroke="${s.color}" stroke-opacity="0.35" stroke-width="1"` : `stroke="${s.color}" stroke-width="2"`;
-      const marker = points.length === 1 ? `<circle cx="${px(points[0]![0]).toFixed(1)}" cy="${py(points[0]![1]).toFixed(1)}" r="3" fill="${s.color}"/>` : '';
+      const marker = points.length === 1 ? `<circle cx="${px(points[0]![0]).toFixed(1)}" cy="${py(points[0]![1]).toFixed(1)}" r="${s.faint ? 2 : 3.5}" fill="${s.color}"${s.faint ? ' fill-opacity="0.35"' : ''}/>` : '';
       return `<polyline fill="none" ${style} points="${path}"><title>${escapeHtml(s.label)}</title></polyline>${marker}`;
     })
     .join('');
   const legendEntries = options.series.filter((s) => !s.faint);
   const legend = legendEntries
-    .map((s, i) => `<g transform="translate(${margin.left + 8 + i * 130},${margin.top + 6})"><rect width="12" height="3" y="4" fill="${s.color}"/><text x="16" y="9" class="legend">${escapeHtml(s.label)}</text></g>`)
+    .map((s, i) => `<g transform="translate(${margin.left + 8 + i * 150},${margin.top + 6})"><rect width="12" height="3" y="4" fill="${s.color}"/><text x="16" y="9" class="legend">${escapeHtml(s.label)}</text></g>`)
     .join('');
   const axes = `<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${margin.top + plotHeight}" class="axis"/><line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${margin.top + plotHeight}" y2="${margin.top + plotHeight}" class="axis"/>`;
   const labels = `<text x="${margin.left + plotWidth / 2}" y="${height - 6}" text-anchor="middle" class="axis-label">${escapeHtml(options.xLabel)}</text><text transform="translate(14,${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeHtml(options.yLabel)}</text>`;
