@@ -150,7 +150,8 @@ async function serveInBrowser(flags: { db?: string; concurrency?: string }): Pro
   const shell = await startWebShell({ api: session.service, files: (fileId) => session.service.downloadableFile(fileId), rendererFolder: RENDERER_BUILD_FOLDER });
   say(`F-SAM Studio is served at (open this address; it carries the access token):\n${shell.url}`);
   say(`store: ${session.service.store.path}`);
-  const opened = await openInBrowser(shell.url);
+  // FSAM_OPEN_BROWSER=0: serve without opening a browser (tests, or a terminal on a remote machine)
+  const opened: Step<string> = process.env.FSAM_OPEN_BROWSER === '0' ? { ok: false, reason: 'FSAM_OPEN_BROWSER=0' } : await openInBrowser(shell.url);
   if (opened.ok) say('Opened in your default browser. Ctrl+C stops the runs with a checkpoint and quits.');
   else say(`Could not open a browser (${opened.reason}); open the address above yourself. Serving until Ctrl+C.`);
   // Ctrl+C: the session stops the runs with a checkpoint; once they have, close the server and leave

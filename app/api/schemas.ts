@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { EPOCH_SERIES, EXPORT_FORMATS, STEP_SERIES } from './types.js';
+import { labelNoiseSchema } from '../data/labelNoise.js';
+import { modelNameSchema } from '../models/zoo.js';
 
 export const runIdSchema = z.number({ error: 'must be a run id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be a run id ≥ 1' });
 export const comparisonIdSchema = z.number({ error: 'must be a comparison id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be ≥ 1' });
@@ -46,6 +48,25 @@ export const subscribeOptionsSchema = z
   .default({});
 
 export const deleteComparisonOptionsSchema = z.object({ withRuns: z.boolean({ error: 'must be true or false' }).optional() }).default({});
+
+export const describeModelSchema = z.object({
+  model: modelNameSchema,
+  inputShape: z
+    .array(z.number({ error: 'must be numbers' }).int({ error: 'must be whole numbers' }).min(1, { error: 'must be ≥ 1' }).max(1024, { error: 'must be at most 1024' }), { error: 'must be [height, width, channels]' })
+    .min(1, { error: 'give 1 to 3 sizes' })
+    .max(3, { error: 'give 1 to 3 sizes' })
+    .optional(),
+  classes: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(2, { error: 'must be at least 2' }).max(100_000).optional(),
+  data: z.unknown().optional(),
+});
+
+export const previewOptionsSchema = z
+  .object({
+    labelNoise: labelNoiseSchema.optional(),
+    seed: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0).max(2 ** 31 - 1).default(1),
+    perClass: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(32, { error: 'must be at most 32' }).default(8),
+  })
+  .default({ seed: 1, perClass: 8 });
 
 export const exportRunSchema = z.object({
   runId: runIdSchema,

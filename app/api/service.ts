@@ -6,9 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
-import { BUILTIN_DATASET_NAME, DATASET_NAMES, describeBuiltinDataset } from '../data/index.js';
+import { BUILTIN_DATASET_NAME, DATASET_NAMES, datasetSpecSchema, describeBuiltinDataset, loadDataset, type ImageDataset } from '../data/index.js';
+import { previewDataset } from '../data/preview.js';
+import { summarizeModel } from '../models/network.js';
 import { initBackend } from '../engine/backend.js';
-import { MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
+import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
 import { defaultConcurrency, RunManager } from '../runs/manager.js';
 import { resolveDatabasePath } from '../store/location.js';
 import { StudioStore } from '../store/store.js';
@@ -22,6 +24,8 @@ import { downsampleSeries } from './downsample.js';
 import {
   comparisonIdSchema,
   deleteComparisonOptionsSchema,
+  describeModelSchema,
+  previewOptionsSchema,
   exportComparisonSchema,
   exportRunSchema,
   newComparisonSchema,
@@ -35,6 +39,10 @@ import {
   type ComparisonDetail,
   type ComparisonInfo,
   type ConfigCheck,
+  type DatasetPreview,
+  type DatasetPreviewOptions,
+  type ModelDescription,
+  type ModelDescriptionRequest,
   type EpochSeriesName,
   type ExportFormat,
   type ExportResult,
@@ -97,6 +105,9 @@ export interface ServiceOptions {
 }
 
 export class StudioService implements StudioApi {
+  /** The last data set a preview or model description loaded: the New run form asks about one set repeatedly. */
+  private loadedDataset: { key: string; dataset: Promise<ImageDataset> } | undefined;
+
   private constructor(
     readonly store: StudioStore,
     readonly manager: RunManager,
@@ -295,6 +306,40 @@ export class StudioService implements StudioApi {
     const id = check(runIdSchema, runId, 'runId');
     const { afterStep } = check(subscribeOptionsSchema, options, 'options');
     return this.manager.subscribe(id, afterStep ?? 0, listener);
+  }
+
+  async describeModel(request: ModelDescriptionRequest): Promise<ModelDescription> {
+    const { model, inputShape, classes, data } = check(describeModelSchema, request, 'request');
+    const dataset = data === undefined ? undefined : await this.dataset(data, 'request.data');
+    const shape = inputShape ?? (dataset ? [...dataset.imageShape] : [32, 32, 3]);
+    const classCount = classes ?? dataset?.classNames.length ?? 10;
+    let summary;
+    try {
+      summary = summarizeModel(buildModelSpec(model, shape, classCount));
+    } catch (error) {
+      throw new ConfigError(`request: ${model} does not build for input [${shape.join(', ')}] — ${(error as Error).message}`);
+    }
+    return { model, description: describeModelName(model), inputShape: shape, classes: classCount, parameterCount: summary.parameterCount, layers: summary.layers };
+  }
+
+  async previewDataset(data: unknown, options?: DatasetPreviewOptions): Promise<DatasetPreview> {
+    const { labelNoise, seed, perClass } = check(previewOptionsSchema, options, 'options');
+    const dataset = await this.dataset(data, 'data');
+    return previewDataset(dataset, { labelNoise, seed, perClass });
+  }
+
+  private async dataset(input: unknown, where: string): Promise<ImageDataset> {
+    const spec = check(datasetSpecSchema, input, where);
+    const key = JSON.stringify(spec);
+    if (this.loadedDataset?.key !== key) {
+      const dataset = loadDataset(spec);
+      this.loadedDataset = { key, dataset };
+      // a failed load is not kept, so the next call tries again
+      dataset.catch(() => {
+        if (this.loadedDataset?.dataset === dataset) this.loadedDataset = undefined;
+      });
+    }
+    return this.loadedDataset.dataset;
   }
 
   private defaults(): TrainConfig {

@@ -79,6 +79,11 @@ export interface EpochEvaluation {
   perClassAccuracy: (number | null)[];
   /** confusion[trueClass][predictedClass] = count. */
   confusion: number[][];
+  /**
+   * Train split with label noise only: accuracy against the clean labels (`accuracy` is against the noisy
+   * labels the run trains on). Absent without noise and in runs stored before it existed.
+   */
+  cleanAccuracy?: number;
 }
 
 export interface EpochMetrics {
@@ -116,7 +121,8 @@ export interface RunDetail {
 }
 
 export const STEP_SERIES = ['loss', 'perturbedLoss', 'gradientNorm', 'perturbationNorm', 'emaNorm', 'gradientEmaCosine', 'learningRate', 'stepMs', 'samplesPerSecond'] as const;
-export const EPOCH_SERIES = ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy'] as const;
+/** trainCleanAccuracy: runs with label noise only (null elsewhere). */
+export const EPOCH_SERIES = ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'trainCleanAccuracy'] as const;
 export type StepSeriesName = (typeof STEP_SERIES)[number];
 export type EpochSeriesName = (typeof EPOCH_SERIES)[number];
 export type SeriesName = StepSeriesName | EpochSeriesName;
@@ -249,6 +255,74 @@ export type ConfigCheck = { ok: true; config: TrainConfig } | { ok: false; probl
 
 export type Unsubscribe = () => void;
 
+/** One layer of a model, as describeModel lists it (nested layers of residual blocks have depth ≥ 1). */
+export interface ModelLayerInfo {
+  name: string;
+  type: string;
+  depth: number;
+  /** "3×3 conv, 64 filters, stride 2" */
+  detail: string;
+  /** Without the batch dimension. */
+  outputShape: number[];
+  parameterCount: number;
+}
+
+export interface ModelDescriptionRequest {
+  model: string;
+  /** [height, width, channels] (or [features]); default: the data set's, else [32, 32, 3]. */
+  inputShape?: number[];
+  /** Default: the data set's class count, else 10. */
+  classes?: number;
+  /** A data set spec whose image shape and classes to use. */
+  data?: unknown;
+}
+
+export interface ModelDescription {
+  model: string;
+  description: string;
+  inputShape: number[];
+  classes: number;
+  parameterCount: number;
+  layers: ModelLayerInfo[];
+}
+
+export interface DatasetPreviewOptions {
+  /** The run's label noise ({ kind, fraction }), applied as a run with `seed` would apply it. */
+  labelNoise?: unknown;
+  seed?: number;
+  /** Sample images per class (default 8, at most 32). */
+  perClass?: number;
+}
+
+export interface DatasetPreviewSample {
+  /** Index of the example in the training split. */
+  index: number;
+  /** The image as a PNG data URL (data:image/png;base64,…), at its own size. */
+  png: string;
+  /** The label a run with these options trains on (differs from the class when label noise flipped it). */
+  trainLabel: number;
+}
+
+export interface DatasetPreview {
+  name: string;
+  source: string;
+  imageShape: [number, number, number];
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  /** samples[class]: the first `perClass` training examples of that (clean) class. */
+  samples: DatasetPreviewSample[][];
+  /** Training examples per class as labelled in the data set, and as trained on after label noise. */
+  cleanClassCounts: number[];
+  trainClassCounts: number[];
+  testClassCounts: number[];
+  /** Labels that label noise changed, per clean class and in all (zeros without noise). */
+  flippedPerClass: number[];
+  flipped: number;
+  /** The noise rule in words ("none", "symmetric: 40 % of the training labels …"). */
+  labelNoise: string;
+}
+
 /** What a run exports to: a TF.js LayersModel, an ONNX model, its metrics, or an HTML report. */
 export const EXPORT_FORMATS = ['tfjs', 'onnx', 'csv', 'json', 'report'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -302,6 +376,11 @@ export interface StudioApi {
    * Epochs and the run's current info are delivered too.
    */
   subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe;
+
+  /** A zoo model's layers with output shapes and parameter counts, for an input shape and class count. */
+  describeModel(request: ModelDescriptionRequest): Promise<ModelDescription>;
+  /** A data set's classes, sample images per class, and its class counts after the given label noise. */
+  previewDataset(data: unknown, options?: DatasetPreviewOptions): Promise<DatasetPreview>;
 }
 
 /**
@@ -330,6 +409,8 @@ export const STUDIO_API_CALLS = [
   'listComparisons',
   'getComparison',
   'deleteComparison',
+  'describeModel',
+  'previewDataset',
   'exportRun',
   'exportComparison',
 ] as const satisfies readonly (keyof StudioApi)[];

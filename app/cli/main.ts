@@ -19,7 +19,7 @@ Commands:
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
   export     a run's model (tfjs, onnx), metrics (csv, json) or report (html); --comparison ID for a comparison's report
-  start      what \`npm start\` runs: info, then the quick comparison on the built-in data
+  start      in the terminal: info, then the quick comparison on the built-in data
 
 Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db).`;
 
@@ -34,7 +34,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   export: exportCommand,
   start: async (args) => {
     if (args.includes('--help')) {
-      console.log('fsam-studio start — prints the engine\'s capabilities, then runs `compare --preset quick`.');
+      console.log('fsam-studio start — prints the engine\'s capabilities, then runs `compare --preset quick` (the studio\'s window is `npm start`).');
       return 0;
     }
     await infoCommand([]);

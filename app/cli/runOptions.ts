@@ -7,6 +7,8 @@ import { parseTrainConfig, type TrainConfig } from '../training/config.js';
 import { ConfigError } from '../validation.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/config.js';
 import { PRESETS } from '../training/presets.js';
+import { parseAugmentationList } from '../data/augment.js';
+import { LABEL_NOISE_KINDS } from '../data/labelNoise.js';
 import { UsageError } from './usage.js';
 
 export const RUN_FLAGS = {
@@ -33,6 +35,8 @@ export const RUN_FLAGS = {
   adaptive: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  'label-noise': { type: 'string' },
+  augment: { type: 'string' },
 } as const;
 
 export const RUN_FLAGS_HELP = `Run settings (a preset, then --config FILE.json, then flags; later ones win):
@@ -41,7 +45,8 @@ export const RUN_FLAGS_HELP = `Run settings (a preset, then --config FILE.json, 
   --data shapes10|DIR    the built-in generated set, or a folder of MNIST/Fashion-MNIST IDX files
   --train-count N, --test-count N
                          examples to generate (shapes10) or to keep (IDX)
-  --model NAME           mlp, cnn, resnet20, resnet32, resnet44, resnet56, resnet110 (default cnn)
+  --model NAME           mlp, cnn, resnet20, resnet32, resnet44, resnet56, resnet110, resnet18, vgg16bn,
+                         wrn<depth>-<width> (wrn16-4, wrn16-8, wrn28-10, …) (default cnn)
   --epochs N             default 3          --batch-size N   default 128
   --schedule KIND        cosine (default), constant, multistep (with --milestones 30,60 --gamma 0.1)
   --seed N               initial weights and batch order (default 1)
@@ -50,6 +55,9 @@ export const RUN_FLAGS_HELP = `Run settings (a preset, then --config FILE.json, 
   --rho X                perturbation radius (0.05)
   --sigma X, --lambda X  F-SAM: EMA removal strength (1) and EMA decay (0.6)
   --adaptive             ASAM-style perturbation (w² scaling)
+  --label-noise KIND:F   noise on the training labels: symmetric:0.4 (40 % resampled over all classes) or
+                         asymmetric:0.4 (CIFAR-10 pairs, else class i → i + 1); none (default)
+  --augment LIST         crop,flip,cutout (any of them; 4 px crop padding, p 0.5 flip, 16 px cutout p 0.5)
   --json                 print one JSON object instead of progress and a table`;
 
 type RunFlagValues = { [K in keyof typeof RUN_FLAGS]?: (typeof RUN_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -109,6 +117,28 @@ function dataFromFlags(flags: RunFlagValues): Plain | undefined {
   return merge(chosen ?? {}, counts);
 }
 
+/** "symmetric:0.4" → { kind, fraction }; "none" → none. */
+function labelNoiseFromFlag(value: string | undefined): Plain | undefined {
+  if (value === undefined) return undefined;
+  const [kind = '', fraction] = value.split(':').map((part) => part.trim());
+  if (!(LABEL_NOISE_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`--label-noise "${value}": the kind must be one of ${LABEL_NOISE_KINDS.join(', ')}, as in symmetric:0.4`);
+  }
+  if (kind === 'none') return { kind: 'none', fraction: 0 };
+  if (fraction === undefined) throw new UsageError(`--label-noise "${value}": give the fraction after a colon, as in ${kind}:0.4`);
+  return { kind, fraction: numberFlag('label-noise', fraction) };
+}
+
+function augmentationFromFlag(value: string | undefined): Plain | undefined {
+  if (value === undefined) return undefined;
+  try {
+    // every transform named on, the others off: the flag states the whole augmentation
+    return { crop: false, flip: false, cutout: false, ...parseAugmentationList(value) };
+  } catch (error) {
+    throw new UsageError(`--augment: ${(error as Error).message}`);
+  }
+}
+
 function flagsAsConfig(flags: RunFlagValues): Plain {
   const schedule: Plain | undefined = flags.schedule
     ? flags.schedule === 'multistep'
@@ -122,6 +152,8 @@ function flagsAsConfig(flags: RunFlagValues): Plain {
     seed: numberFlag('seed', flags.seed),
     schedule,
     data: dataFromFlags(flags),
+    labelNoise: labelNoiseFromFlag(flags['label-noise']),
+    augmentation: augmentationFromFlag(flags.augment),
     optimizer: {
       base: flags.base,
       lr: numberFlag('lr', flags.lr),

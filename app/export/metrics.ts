@@ -40,10 +40,12 @@ const STEP_COLUMNS = [
   'elapsedMs',
 ] as const satisfies readonly (keyof StepMetrics)[];
 
-const EPOCH_COLUMNS: [string, (e: EpochMetrics) => number][] = [
+const EPOCH_COLUMNS: [string, (e: EpochMetrics) => number | null | undefined][] = [
   ['evaluatedEpoch', (e) => e.epoch],
   ['trainLoss', (e) => e.train.loss],
   ['trainAccuracy', (e) => e.train.accuracy],
+  // runs with label noise: train accuracy against the clean labels (empty otherwise)
+  ['trainCleanAccuracy', (e) => e.train.cleanAccuracy],
   ['testLoss', (e) => e.test.loss],
   ['testAccuracy', (e) => e.test.accuracy],
 ];

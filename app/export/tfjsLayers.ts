@@ -1,7 +1,7 @@
 /**
  * TF.js LayersModel export (model.json + weights.bin) written from the ModelSpec: a Keras functional model
- * whose first layer is a fixed BatchNormalization doing the studio's input standardisation, so it takes the
- * same [0, 1] NHWC pixels the studio does. Layer names follow the network's parameter names ("layer3/body/
+ * whose first layers (two Rescaling) do the studio's input standardisation, so it takes the same [0, 1]
+ * NHWC pixels the studio does. Layer names follow the network's parameter names ("layer3/body/
  * layer0" → "layer3_body_layer0"), so a weight in the file can be traced to the run's checkpoint.
  */
 import type { Activation, LayerSpec } from '../models/spec.js';
@@ -31,8 +31,6 @@ export interface TfjsLayersExport {
 }
 
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
-/** ε of the normalising layer: small enough that 1 + ε is 1 in float32, so it divides by exactly std. */
-const NORMALIZE_EPSILON = 1e-12;
 
 const ZEROS = { class_name: 'Zeros', config: {} };
 const ONES = { class_name: 'Ones', config: {} };
@@ -194,12 +192,10 @@ export function writeTfjsLayersModel(model: ExportableModel, version: string): T
   const input = writer.add('InputLayer', 'pixels', { batch_input_shape: [null, ...spec.inputShape], sparse: false }, []);
   const channels = spec.inputShape[spec.inputShape.length - 1]!;
   if (model.channelMean.length !== channels) throw new Error(`Export: the normaliser has ${model.channelMean.length} channels, the model's input ${channels}`);
-  // (x − mean)·γ/√(1 + ε) with γ = 1/std: the studio's standardisation as a layer every Keras reader knows
-  const normalize = writer.add('BatchNormalization', 'normalize', { ...batchNormalizationConfig(NORMALIZE_EPSILON, 0.99), trainable: false }, [input]);
-  writer.weight(normalize, 'gamma', [channels], inverseStd(model));
-  writer.weight(normalize, 'beta', [channels], new Float32Array(channels));
-  writer.weight(normalize, 'moving_mean', [channels], Float32Array.from(model.channelMean));
-  writer.weight(normalize, 'moving_variance', [channels], new Float32Array(channels).fill(1));
+  // The studio's standardisation, (x − mean)·(1/std) in float32, as two Rescaling layers (x·scale + offset,
+  // per channel by broadcasting): x·1 + (−mean), then ·(1/std) + 0 round exactly like the studio's Sub and Mul.
+  const center = writer.add('Rescaling', 'normalize_center', { scale: 1, offset: model.channelMean.map((m) => -Math.fround(m)), trainable: false }, [input]);
+  const normalize = writer.add('Rescaling', 'normalize_scale', { scale: Array.from(inverseStd(model)), offset: 0, trainable: false }, [center]);
   const { output } = writeSequence(writer, spec.layers, '', normalize, spec.inputShape);
 
   const modelTopology: { [key: string]: Json } = {

@@ -61,10 +61,46 @@ function describeShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** One layer of a model summary, in spec order (a residual block before the layers inside it). */
+export interface LayerSummary {
+  /** The layer's name as its parameters are prefixed ("layer4", "layer4/body/layer0"). */
+  name: string;
+  type: LayerSpec['type'];
+  /** 0 for the model's own layers, 1 inside a residual block, 2 inside one nested in that, … */
+  depth: number;
+  /** What the layer is, briefly: "3×3 conv, 64 filters, stride 2". */
+  detail: string;
+  /** Without the batch dimension. */
+  outputShape: number[];
+  /** Trainable parameters of the layer, including those of the layers inside it. */
+  parameterCount: number;
+}
+
+function describeLayer(layer: LayerSpec): string {
+  switch (layer.type) {
+    case 'dense':
+      return `${layer.units} units${layer.activation === 'linear' ? '' : `, ${layer.activation}`}${layer.useBias ? '' : ', no bias'}`;
+    case 'conv2d':
+      return `${layer.kernelSize}×${layer.kernelSize} conv, ${layer.filters} filters${layer.strides > 1 ? `, stride ${layer.strides}` : ''}${layer.useBias ? '' : ', no bias'}${layer.activation === 'linear' ? '' : `, ${layer.activation}`}`;
+    case 'batchNorm':
+      return 'batch norm';
+    case 'maxPool2d':
+      return `${layer.poolSize}×${layer.poolSize} max-pool`;
+    case 'paddedShortcut':
+      return `subsample ×${layer.strides}, zero-pad to ${layer.filters} channels`;
+    case 'residual':
+      return `residual block (${layer.body.length} layers${layer.shortcut.length > 0 ? `, ${layer.shortcut.length}-layer shortcut` : ', identity shortcut'}${layer.activation === 'linear' ? '' : `, then ${layer.activation}`})`;
+    default:
+      return layer.type;
+  }
+}
+
 /** Collects parameters and moving statistics while layers are compiled, and hands out their indices. */
 class Builder {
   readonly parameters: ParameterDeclaration[] = [];
   readonly movingStatistics: { name: string; channels: number }[] = [];
+  readonly layers: LayerSummary[] = [];
+  depth = 0;
 
   declare(name: string, shape: number[], initializer: Initializer, fanIn: number): number {
     this.parameters.push({ name, shape, initializer, fanIn });
@@ -92,7 +128,16 @@ function compileSequence(
   const applies: Apply[] = [];
   let shape = inputShape;
   layers.forEach((layer, index) => {
-    const compiled = compileLayer(layer, shape, `${prefix}layer${index}`, builder, statistics);
+    const name = `${prefix}layer${index}`;
+    // the summary row is placed before compiling, so a block comes before the layers inside it
+    const summary: LayerSummary = { name, type: layer.type, depth: builder.depth, detail: describeLayer(layer), outputShape: [], parameterCount: 0 };
+    builder.layers.push(summary);
+    const parametersBefore = builder.parameters.length;
+    builder.depth += 1;
+    const compiled = compileLayer(layer, shape, name, builder, statistics);
+    builder.depth -= 1;
+    summary.outputShape = compiled.outputShape;
+    summary.parameterCount = countParameters(builder.parameters.slice(parametersBefore));
     applies.push(compiled.apply);
     shape = compiled.outputShape;
   });
@@ -254,12 +299,13 @@ function initialValues(declaration: ParameterDeclaration, random: Random): Float
 interface CompiledModel extends Compiled {
   parameters: ParameterDeclaration[];
   movingStatistics: { name: string; channels: number }[];
+  layers: LayerSummary[];
 }
 
 function compileModel(spec: ModelSpec, statistics: () => MovingStatistics[]): CompiledModel {
   const builder = new Builder();
   const compiled = compileSequence(spec.layers, spec.inputShape, '', builder, statistics);
-  return { ...compiled, parameters: builder.parameters, movingStatistics: builder.movingStatistics };
+  return { ...compiled, parameters: builder.parameters, movingStatistics: builder.movingStatistics, layers: builder.layers };
 }
 
 function countParameters(declarations: readonly ParameterDeclaration[]): number {
@@ -270,6 +316,8 @@ export interface ModelSummary {
   parameterCount: number;
   outputShape: number[];
   parameters: { name: string; shape: number[] }[];
+  /** Every layer with its output shape and parameter count (nested layers of blocks too, by depth). */
+  layers: LayerSummary[];
 }
 
 /** What a spec builds — parameter names, shapes and count — without allocating any tensor. */
@@ -279,6 +327,7 @@ export function summarizeModel(spec: ModelSpec): ModelSummary {
     parameterCount: countParameters(compiled.parameters),
     outputShape: compiled.outputShape,
     parameters: compiled.parameters.map(({ name, shape }) => ({ name, shape })),
+    layers: compiled.layers,
   };
 }
 

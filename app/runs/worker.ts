@@ -4,6 +4,7 @@
  * side when steps take a millisecond.
  */
 import { mkdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EpochMetrics, StepMetrics } from '../api/types.js';
@@ -15,6 +16,22 @@ import { Trainer, type EpochRecord } from '../training/trainer.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
 
 const STEP_FLUSH_MS = 50;
+/**
+ * Training yields the CPU to the window and the main process: a run uses every idle cycle, but the UI
+ * (the renderer, the charts, the IPC that feeds them) comes first when both want the CPU. On Linux the nice
+ * value belongs to a thread, so this lowers only this worker; elsewhere setPriority(0) would lower the whole
+ * app, so it is left alone there.
+ */
+const TRAINING_NICENESS = 10;
+
+function yieldCpuToTheInterface(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(0, TRAINING_NICENESS);
+  } catch {
+    // not permitted (a container's seccomp profile): train at normal priority
+  }
+}
 
 if (!parentPort) throw new Error('app/runs/worker.js runs as a worker thread of the run manager');
 const port = parentPort;
@@ -31,6 +48,7 @@ function plainEpoch(record: EpochRecord): EpochMetrics {
 }
 
 async function train(): Promise<void> {
+  yieldCpuToTheInterface();
   const backend = await initBackend();
   const dataset = await loadDataset(task.config.data);
   const trainer = new Trainer(task.config, dataset);

@@ -92,6 +92,8 @@ const EPOCH_COLUMNS: Record<EpochSeriesName, string> = {
   trainAccuracy: 'train_accuracy',
   testLoss: 'test_loss',
   testAccuracy: 'test_accuracy',
+  // kept only in the epoch's JSON detail (no column): absent, hence null, for runs without label noise
+  trainCleanAccuracy: "json_extract(detail, '$.train.cleanAccuracy')",
 };
 
 export interface NewRun {

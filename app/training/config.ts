@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../validation.js';
 import { datasetSpecSchema } from '../data/index.js';
+import { augmentationSchema } from '../data/augment.js';
+import { labelNoiseSchema } from '../data/labelNoise.js';
 import { modelNameSchema } from '../models/zoo.js';
 import { optimizerConfigSchema } from '../optim/config.js';
 import { scheduleSchema } from './schedule.js';
@@ -21,6 +23,10 @@ export const trainConfigSchema = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   /** How many training examples to score at each epoch's end for train loss and accuracy (0: all). */
   trainEvalCount: z.number().int().min(0).default(2000),
+  /** Synthetic noise on the training labels (absent: none). Drawn from the run's seed: paired across optimizers. */
+  labelNoise: labelNoiseSchema.optional(),
+  /** Training-time augmentation (absent: none). Drawn from (seed, step): paired across optimizers, exact on resume. */
+  augmentation: augmentationSchema.optional(),
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

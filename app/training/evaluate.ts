@@ -12,16 +12,30 @@ export interface Evaluation {
   perClassAccuracy: number[];
   /** confusion[trueClass][predictedClass] = count. */
   confusion: number[][];
+  /** With label noise: accuracy against the clean labels (loss, accuracy and confusion use the noisy ones). */
+  cleanAccuracy?: number;
 }
 
 const EVAL_BATCH = 500;
 
-export async function evaluate(network: Network, normalizer: InputNormalizer, split: DataSplit, imageShape: number[], indices: ArrayLike<number>): Promise<Evaluation> {
+/**
+ * `cleanLabels`: the split's labels before label noise; when given, the accuracy against them is reported
+ * too, so a run shows whether it learns the true classes or memorises the noisy ones.
+ */
+export async function evaluate(
+  network: Network,
+  normalizer: InputNormalizer,
+  split: DataSplit,
+  imageShape: number[],
+  indices: ArrayLike<number>,
+  cleanLabels?: Uint8Array,
+): Promise<Evaluation> {
   const classes = network.classCount;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const buffer = new Float32Array(Math.min(EVAL_BATCH, indices.length) * imageShape.reduce((a, b) => a * b, 1));
   let lossSum = 0;
   let correct = 0;
+  let cleanCorrect = 0;
   for (let start = 0; start < indices.length; start += EVAL_BATCH) {
     const batchIndices = Array.prototype.slice.call(indices, start, Math.min(indices.length, start + EVAL_BATCH)) as number[];
     const labels = batchIndices.map((i) => split.labels[i]!);
@@ -41,6 +55,7 @@ export async function evaluate(network: Network, normalizer: InputNormalizer, sp
       const predicted = values[row + 1]!;
       confusion[label]![predicted]! += 1;
       if (predicted === label) correct += 1;
+      if (cleanLabels && predicted === cleanLabels[batchIndices[row]!]) cleanCorrect += 1;
     });
   }
   const perClassAccuracy = confusion.map((row, label) => {
@@ -48,5 +63,7 @@ export async function evaluate(network: Network, normalizer: InputNormalizer, sp
     return total === 0 ? Number.NaN : row[label]! / total;
   });
   const count = indices.length;
-  return { loss: lossSum / count, accuracy: correct / count, count, perClassAccuracy, confusion };
+  const evaluation: Evaluation = { loss: lossSum / count, accuracy: correct / count, count, perClassAccuracy, confusion };
+  if (cleanLabels) evaluation.cleanAccuracy = cleanCorrect / count;
+  return evaluation;
 }

@@ -4,10 +4,13 @@
  *
  * Pairing: the initial weights come from the stream (seed, "initial-weights") and the batch order from
  * (seed, "batches"); nothing about the optimizer touches either, so SGD, SAM and F-SAM runs of one seed
- * see the same network and the same batches in the same order.
+ * see the same network and the same batches in the same order. Label noise comes from (seed, "label-noise/…")
+ * and augmentation from (seed, "augmentation/<step>"), so they are paired too.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchToFloat, type ImageDataset } from '../data/dataset.js';
+import { augmentBatch, augmentationEnabled } from '../data/augment.js';
+import { batchToFloat, type DataSplit, type ImageDataset } from '../data/dataset.js';
+import { applyLabelNoise, type NoisyLabels } from '../data/labelNoise.js';
 import { Random } from '../engine/random.js';
 import { softmaxCrossEntropy } from '../models/loss.js';
 import { Network } from '../models/network.js';
@@ -65,6 +68,10 @@ export class Trainer {
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
   readonly normalizer: InputNormalizer;
+  /** The training split as trained on: the data set's, with the noisy labels when label noise is on. */
+  readonly trainSplit: DataSplit;
+  /** What label noise did (flipped counts per class); null without label noise. */
+  readonly labelNoise: NoisyLabels | null;
   private readonly imageShape: number[];
   private stopRequested = false;
   /** Resolves when a pause ends; undefined while not paused. */
@@ -83,6 +90,9 @@ export class Trainer {
     this.network = new Network(buildModelSpec(config.model, this.imageShape, dataset.classNames.length), { seed: config.seed });
     this.optimizer = new TrainingOptimizer(config.optimizer, this.network.parameters);
     this.normalizer = InputNormalizer.measure(dataset.train, dataset.imageShape[2]);
+    const noise = config.labelNoise;
+    this.labelNoise = noise && noise.kind !== 'none' ? applyLabelNoise(dataset.train.labels, dataset.classNames, noise, config.seed) : null;
+    this.trainSplit = this.labelNoise ? { ...dataset.train, labels: this.labelNoise.labels } : dataset.train;
   }
 
   /** Ends the run after the step in progress (also while paused); the run finishes "stopped", with a checkpoint. */
@@ -109,7 +119,8 @@ export class Trainer {
    * order are restored first and the run continues at the checkpoint's step as if it had never stopped.
    */
   async *run(resumeFrom?: TrainerCheckpoint): AsyncGenerator<TrainerEvent, RunSummary> {
-    const { config, dataset } = this;
+    const { config, dataset, trainSplit } = this;
+    const augmentation = config.augmentation && augmentationEnabled(config.augmentation) ? config.augmentation : undefined;
     const progress: TrainerProgress = resumeFrom ? structuredClone(resumeFrom.progress) : this.initialProgress();
     if (resumeFrom) {
       this.network.restoreState(resumeFrom.network);
@@ -158,8 +169,9 @@ export class Trainer {
         }
         const batch = progress.batchInEpoch;
         const indices = order.subarray(batch * config.batchSize, (batch + 1) * config.batchSize);
-        for (let row = 0; row < indices.length; row++) labels[row] = dataset.train.labels[indices[row]!]!;
-        batchToFloat(dataset.train, indices, pixels);
+        for (let row = 0; row < indices.length; row++) labels[row] = trainSplit.labels[indices[row]!]!;
+        batchToFloat(trainSplit, indices, pixels);
+        if (augmentation) augmentBatch(pixels, dataset.imageShape, indices.length, augmentation, config.seed, progress.step, this.normalizer.channelMean);
         const learningRate = learningRateAt(config.schedule, config.optimizer.lr, progress.step, this.totalSteps, this.stepsPerEpoch);
 
         const stepStart = performance.now();
@@ -196,7 +208,8 @@ export class Trainer {
           return yield* this.end(finish('diverged', `${what} became ${became} at step ${record.step} (epoch ${progress.epoch + 1}); lower the learning rate or rho`));
         }
       }
-      const train = await evaluate(this.network, this.normalizer, dataset.train, this.imageShape, trainEvalIndices);
+      // with label noise, train accuracy is scored against the noisy labels and, next to it, the clean ones
+      const train = await evaluate(this.network, this.normalizer, trainSplit, this.imageShape, trainEvalIndices, this.labelNoise ? dataset.train.labels : undefined);
       const test = await evaluate(this.network, this.normalizer, dataset.test, this.imageShape, testIndices);
       progress.lastEpoch = { epoch: progress.epoch, step: progress.step, train, test, elapsedMs: elapsed() };
       progress.bestTestAccuracy = Math.max(progress.bestTestAccuracy ?? 0, test.accuracy);

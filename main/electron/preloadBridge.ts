@@ -22,6 +22,10 @@ import type {
   StudioInfo,
   TrainConfigInput,
   Unsubscribe,
+  DatasetPreview,
+  DatasetPreviewOptions,
+  ModelDescription,
+  ModelDescriptionRequest,
 } from '../../app/api/types.js';
 import type { ApiCallName, ApiSubscriptionName } from '../../app/api/wire.js';
 import { IPC_CHANNELS, type IpcReply } from './channels.js';
@@ -99,6 +103,8 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi & DesktopExt
     listComparisons: () => call<ComparisonInfo[]>('listComparisons', []),
     getComparison: (comparisonId: number) => call<ComparisonDetail>('getComparison', [comparisonId]),
     deleteComparison: (comparisonId: number, options?: { withRuns?: boolean }) => call<void>('deleteComparison', [comparisonId, options]),
+    describeModel: (request: ModelDescriptionRequest) => call<ModelDescription>('describeModel', [request]),
+    previewDataset: (data: unknown, options?: DatasetPreviewOptions) => call<DatasetPreview>('previewDataset', options === undefined ? [data] : [data, options]),
     exportRun: (request: { runId: number; format: ExportFormat }) => call<ExportResult>('exportRun', [request]),
     exportComparison: (request: { comparisonId: number }) => call<ExportResult>('exportComparison', [request]),
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),

@@ -261,3 +261,75 @@ describe('StudioService end to end: a SAM vs F-SAM comparison trains in workers 
     assert.equal(runDetail.epochs[0]!.test.count, 64);
   });
 });
+
+describe('StudioService: model descriptions, data set previews, and a noisy augmented run kept in the store', () => {
+  let folder: string;
+  let service: StudioService;
+  const tinyData = { name: 'shapes10', trainCount: 200, testCount: 40, size: 12, channels: 3 };
+
+  before(() => {
+    folder = mkdtempSync(join(tmpdir(), 'fsam-service-preview-'));
+    service = StudioService.open({ databasePath: join(folder, 'studio.db'), concurrency: 1 });
+  });
+  after(async () => {
+    await service.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  test('describeModel lists layers with output shapes and parameters, for a shape or a data set', async () => {
+    const resnet = await service.describeModel({ model: 'resnet18' });
+    assert.equal(resnet.parameterCount, 11_173_962);
+    assert.deepEqual(resnet.inputShape, [32, 32, 3]);
+    assert.deepEqual(resnet.layers.at(-1), { name: 'layer12', type: 'dense', depth: 0, detail: '10 units', outputShape: [10], parameterCount: 5130 });
+    const onData = await service.describeModel({ model: 'cnn', data: tinyData });
+    assert.deepEqual(onData.inputShape, [12, 12, 3]);
+    assert.equal(onData.classes, 10);
+    assert.deepEqual(onData.layers[0]!.outputShape, [12, 12, 32]);
+    assert.equal((await service.describeModel({ model: 'wrn16-4', inputShape: [32, 32, 3], classes: 100 })).parameterCount, 2_748_890 + 256 * 90 + 90);
+    await rejectsNaming(service.describeModel({ model: 'wrn15-4' }), ConfigError, ['request.model', '6n + 4']);
+    await rejectsNaming(service.describeModel({ model: 'cnn', inputShape: [0, 4] }), ConfigError, ['request.inputShape']);
+  });
+
+  test('previewDataset gives sample PNGs per class and the class counts after label noise', async () => {
+    const clean = await service.previewDataset(tinyData, { perClass: 3 });
+    assert.equal(clean.classNames.length, 10);
+    assert.equal(clean.cleanClassCounts.reduce((a, b) => a + b, 0), 200);
+    assert.deepEqual(clean.trainClassCounts, clean.cleanClassCounts);
+    assert.equal(clean.testClassCounts.reduce((a, b) => a + b, 0), 40);
+    assert.equal(clean.flipped, 0);
+    assert.equal(clean.labelNoise, 'none');
+    for (const [label, samples] of clean.samples.entries()) {
+      assert.equal(samples.length, Math.min(3, clean.cleanClassCounts[label]!));
+      for (const sample of samples) {
+        assert.equal(sample.trainLabel, label);
+        const png = Buffer.from(sample.png.replace(/^data:image\/png;base64,/, ''), 'base64');
+        assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+        assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20), png[25]], [12, 12, 2], '12×12 RGB');
+      }
+    }
+    const noisy = await service.previewDataset(tinyData, { labelNoise: { kind: 'symmetric', fraction: 0.5 }, seed: 4 });
+    assert.equal(noisy.trainClassCounts.reduce((a, b) => a + b, 0), 200);
+    assert.notDeepEqual(noisy.trainClassCounts, noisy.cleanClassCounts);
+    assert.equal(noisy.flippedPerClass.reduce((a, b) => a + b, 0), noisy.flipped);
+    assert.ok(noisy.flipped > 60 && noisy.flipped <= 100, `${noisy.flipped} flipped`);
+    assert.ok(noisy.samples.some((samples, label) => samples.some((s) => s.trainLabel !== label)), 'samples show the label a run trains on');
+    assert.match(noisy.labelNoise, /symmetric: 50 %/);
+    assert.deepEqual((await service.previewDataset(tinyData, { labelNoise: { kind: 'symmetric', fraction: 0.5 }, seed: 4 })).trainClassCounts, noisy.trainClassCounts, 'same seed, same noise');
+    await rejectsNaming(service.previewDataset({ name: 'nope' }), ConfigError, ['data.name']);
+    await rejectsNaming(service.previewDataset(tinyData, { labelNoise: { kind: 'symmetric', fraction: 2 } }), ConfigError, ['options.labelNoise.fraction']);
+  });
+
+  test('a run with label noise and augmentation keeps them in its config and reports clean train accuracy', async () => {
+    const config = { ...tinyConfig, optimizer: { name: 'sgd', lr: 0.05 }, labelNoise: { kind: 'asymmetric', fraction: 0.3 }, augmentation: { crop: true, flip: true } } as TrainConfigInput;
+    const run = await service.startRun({ config });
+    assert.equal((await service.manager.waitForEnd(run.id)).status, 'completed');
+    const detail = await service.getRun(run.id);
+    assert.deepEqual(detail.run.config.labelNoise, { kind: 'asymmetric', fraction: 0.3 });
+    assert.deepEqual(detail.run.config.augmentation, { crop: true, cropPadding: 4, flip: true, cutout: false, cutoutSize: 16 });
+    const [epoch] = detail.epochs;
+    assert.equal(typeof epoch!.train.cleanAccuracy, 'number');
+    assert.equal(epoch!.test.cleanAccuracy, undefined);
+    const [cleanSeries] = await service.metricSeries({ runIds: [run.id], series: ['trainCleanAccuracy'], maxPoints: 10 });
+    assert.deepEqual(cleanSeries!.values, [epoch!.train.cleanAccuracy], 'the clean train accuracy is a series too');
+  });
+});

@@ -104,6 +104,20 @@ test('an invalid value is shown at its field and starts nothing', async () => {
   try {
     await page.getByTestId('nav-new').click();
     await waitForValidForm(page);
+    // the data set preview: classes with their training counts; with label noise, counts after the flips
+    const trainCounts = async () => page.locator('[data-testid^="dataset-preview-class-"]').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-train-count'))));
+    await page.waitForSelector('[data-testid="dataset-preview"][data-state="ready"]', { timeout: 30_000 });
+    const clean = await trainCounts();
+    assert.equal(clean.length, 10);
+    assert.equal(clean.reduce((a, b) => a + b, 0), 6000, 'the default run trains on 6,000 examples');
+    assert.ok(Number(await page.getByTestId('model-parameter-count').getAttribute('data-count')) > 0);
+    await page.getByTestId('field-labelNoise.kind').selectOption('symmetric');
+    await fill(page, 'labelNoise.fraction', '0.4');
+    await page.waitForSelector('[data-testid="dataset-preview-noise"]:not([data-flipped="0"])', { timeout: 30_000 });
+    const noisy = await trainCounts();
+    assert.equal(noisy.reduce((a, b) => a + b, 0), 6000);
+    assert.notDeepEqual(noisy, clean, 'the flipped labels move examples between classes');
+    await studio.screenshot('10a-new-run-preview');
     await fill(page, 'optimizer.lr', '-1');
     await fill(page, 'optimizer.lambda', '1.5');
     await page.getByTestId('error-optimizer.lr').waitFor();

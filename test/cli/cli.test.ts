@@ -86,4 +86,6 @@ test('bench --json reports step times and the store\'s ingestion rate', async ()
   assert.deepEqual(report.steps.map((s: { optimizer: string }) => s.optimizer), ['sgd', 'fsam']);
   assert.equal(report.storeIngestion.rows, 200_000);
   assert.ok(report.storeIngestion.rowsPerSecond > 0 && Number.isFinite(report.storeIngestion.rowsPerSecond));
+  assert.deepEqual(report.augmentation.map((a: { transforms: string }) => a.transforms), ['crop,flip,cutout', 'crop', 'flip', 'cutout']);
+  assert.ok(report.augmentation.every((a: { medianMs: number; batchSize: number }) => a.medianMs >= 0 && a.batchSize === 8));
 });

@@ -117,6 +117,7 @@ test('development files and tests stay out of the app', () => {
     'build/main/launch.js',
     'build/main/electron/vite.preload.config.js',
     'build/main/electron/preload.js',
+    'build/renderer/src/lib/redrawScheduler.js',
     'build/app/runs/worker.js.map',
     'build/test/main/electronPackaging.test.js',
     'build/electron-native/node_modules/better-sqlite3/build/Release/better_sqlite3.node',

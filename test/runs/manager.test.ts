@@ -110,6 +110,16 @@ test('the queue trains at most `concurrency` runs at once, in order', async () =
 for (const [label, config] of [
   ['F-SAM on a CNN with batch norm and SGD momentum', tinyRunConfig({ model: 'cnn', epochs: 6, optimizer: { name: 'fsam', lr: 0.05, momentum: 0.9 } })],
   ['SAM on an MLP with AdamW', tinyRunConfig({ epochs: 6, optimizer: { name: 'sam', base: 'adamw', lr: 0.001 } })],
+  [
+    'F-SAM on a CNN with crop, flip, cutout and 40 % symmetric label noise',
+    tinyRunConfig({
+      model: 'cnn',
+      epochs: 6,
+      optimizer: { name: 'fsam', lr: 0.05, momentum: 0.9 },
+      labelNoise: { kind: 'symmetric', fraction: 0.4 },
+      augmentation: { crop: true, flip: true, cutout: true, cutoutSize: 6 },
+    }),
+  ],
 ] as const) {
   test(`stop and resume, and a killed run resumed: final weights equal an uninterrupted run (${label})`, async () => {
     const { store, manager, close } = openManager();

@@ -430,6 +430,8 @@ describe('metrics', () => {
       assert.deepEqual(store.epochSeries(run.id, 'trainLoss').values, [epochMetrics(0, 4, 0).train.loss, epochMetrics(1, 8, 0).train.loss]);
       assert.deepEqual(store.epochSeries(run.id, 'testLoss').values, [epochMetrics(0, 4, 0).test.loss, epochMetrics(1, 8, 0).test.loss]);
       assert.deepEqual(store.epochSeries(run.id, 'trainAccuracy').values, [0.4, 0.5]);
+      // epochs stored without label noise (or before it existed) have no clean train accuracy: null, not an error
+      assert.deepEqual(store.epochSeries(run.id, 'trainCleanAccuracy').values, [null, null]);
     });
   });
 });

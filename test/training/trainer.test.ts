@@ -107,3 +107,47 @@ test('stop() ends the run between steps with status stopped', async () => {
 test('a batch larger than the data set is refused with what to do', () => {
   assert.throws(() => new Trainer(parseTrainConfig(tinyConfig({ batchSize: 1000, optimizer: { name: 'sgd', lr: 0.1 } })), tinyData), /lower batchSize/);
 });
+
+test('with augmentation and label noise, one seed still gives every optimizer the same batches', async () => {
+  await initBackend();
+  const extras = { labelNoise: { kind: 'symmetric', fraction: 0.4 }, augmentation: { crop: true, flip: true, cutout: true, cutoutSize: 6 } } as const;
+  const lossesOf = async (name: OptimizerName, withExtras: boolean) => {
+    const config = tinyConfig({ epochs: 1, optimizer: { name, lr: 1e-30, momentum: 0, weightDecay: 0, rho: 1e-30 }, ...(withExtras ? extras : {}) });
+    const trainer = new Trainer(parseTrainConfig(config), tinyData);
+    const { steps } = await runToEnd(trainer);
+    trainer.dispose();
+    return steps.map((s) => s.loss);
+  };
+  const sgd = await lossesOf('sgd', true);
+  assert.deepEqual(await lossesOf('sam', true), sgd);
+  assert.deepEqual(await lossesOf('fsam', true), sgd);
+  const plain = await lossesOf('sgd', false);
+  assert.ok(sgd.every((loss, i) => loss !== plain[i]), 'augmented, relabelled batches give other losses on every step');
+});
+
+test('label noise trains on the noisy labels and reports train accuracy against the clean ones too', async () => {
+  await initBackend();
+  const config = parseTrainConfig(tinyConfig({ epochs: 1, labelNoise: { kind: 'symmetric', fraction: 0.5 }, optimizer: { name: 'sgd', lr: 0.05 } }));
+  const trainer = new Trainer(config, tinyData);
+  const noise = trainer.labelNoise!;
+  const differing = trainer.trainSplit.labels.filter((label, i) => label !== tinyData.train.labels[i]).length;
+  assert.equal(noise.flipped, differing);
+  assert.ok(differing > 0.4 * 384 && differing < 0.5 * 384, `${differing} of 384 labels differ`);
+  assert.notEqual(trainer.trainSplit.labels, tinyData.train.labels, 'the data set keeps its clean labels');
+  const { events } = await runToEnd(trainer);
+  trainer.dispose();
+  const epoch = events.find((e) => e.type === 'epoch');
+  assert.ok(epoch && epoch.type === 'epoch');
+  const { train, test: testEvaluation } = epoch.record;
+  assert.equal(typeof train.cleanAccuracy, 'number');
+  assert.ok(train.cleanAccuracy! >= 0 && train.cleanAccuracy! <= 1);
+  assert.notEqual(train.cleanAccuracy, train.accuracy, 'with half the labels changed the two accuracies differ');
+  assert.equal(testEvaluation.cleanAccuracy, undefined, 'test labels are clean: no second accuracy');
+
+  const clean = new Trainer(parseTrainConfig(tinyConfig({ epochs: 1, optimizer: { name: 'sgd', lr: 0.05 } })), tinyData);
+  assert.equal(clean.labelNoise, null);
+  const cleanRun = await runToEnd(clean);
+  clean.dispose();
+  const cleanEpoch = cleanRun.events.find((e) => e.type === 'epoch');
+  assert.ok(cleanEpoch && cleanEpoch.type === 'epoch' && cleanEpoch.record.train.cleanAccuracy === undefined);
+});

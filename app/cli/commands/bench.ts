@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../engine/backend.js';
 import { measureIngestion } from '../../store/ingestionBenchmark.js';
+import { measureAugmentation } from '../../data/augmentBenchmark.js';
 import { BENCHMARK_MODELS, benchmarkSteps, stepRatios } from '../../training/benchmark.js';
 import { parseOptimizerList } from '../runOptions.js';
 import { formatTable } from '../table.js';
@@ -15,7 +16,8 @@ Measures the median milliseconds per training step (forward, backward, optimizer
 optimizer on the small CNN (28×28×1) and ResNet-20 (32×32×3), steps interleaved across optimizers so that
 noise hits them alike, and prints samOverSgd and fsamOverSam. Defaults: 20 timed steps after 3 warm-up steps,
 batch 128. First it measures how many per-step metric rows a second the run store ingests (200,000 rows in
-transactions of 500, into a temporary SQLite file).`;
+transactions of 500, into a temporary SQLite file), and last the CPU-side augmentation of one batch of 32×32×3
+images (crop, flip, cutout).`;
 
 function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -68,7 +70,8 @@ export async function benchCommand(args: string[]): Promise<number> {
     onProgress: showProgress ? (message) => process.stderr.write(`\r${message}   `) : undefined,
   });
   if (showProgress) process.stderr.write('\n');
-  const report = { backend: backend.name, device: backend.device, batchSize, warmupSteps, timedSteps, steps: timings, ratios: stepRatios(timings), storeIngestion };
+  const augmentation = measureAugmentation(batchSize);
+  const report = { backend: backend.name, device: backend.device, batchSize, warmupSteps, timedSteps, steps: timings, ratios: stepRatios(timings), storeIngestion, augmentation };
   if (flags.json) {
     console.log(JSON.stringify(report, null, 2));
     return 0;
@@ -79,5 +82,6 @@ export async function benchCommand(args: string[]): Promise<number> {
     console.log(`${model}: sam/sgd ${ratio.samOverSgd?.toFixed(3) ?? '—'}, fsam/sam ${ratio.fsamOverSam?.toFixed(3) ?? '—'}`);
   }
   console.log(`store ingestion: ${Math.round(storeIngestion.rowsPerSecond).toLocaleString('en')} metric rows/s (${storeIngestion.rows.toLocaleString('en')} rows in transactions of ${storeIngestion.batchSize})`);
+  console.log(`augmentation, batch ${batchSize} of 32×32×3: ${augmentation.map((a) => `${a.transforms} ${a.medianMs.toFixed(2)} ms`).join(', ')}`);
   return 0;
 }

@@ -26,6 +26,8 @@ export interface FieldSpec {
   options?: (info: StudioInfo | null) => SelectOption[];
   /** Whether the field means anything with the other values (hidden fields are not sent). */
   applies?: (values: FormValues, mode: FormMode) => boolean;
+  /** A checkbox left off is not sent (the config then has no such field, as before the field existed). */
+  omitWhenOff?: boolean;
 }
 
 const is = (path: string, ...wanted: string[]) => (values: FormValues) => wanted.includes(String(values[path] ?? ''));
@@ -72,6 +74,23 @@ export const FIELDS: readonly FieldSpec[] = [
   { group: 'Optimizer', path: 'optimizer.adaptive', label: 'Adaptive (ASAM)', kind: 'boolean', help: 'Scale the perturbation by w², invariant to weight rescaling', applies: perturbs },
   { group: 'Optimizer', path: 'optimizer.sigma', label: 'σ (sigma)', kind: 'number', help: 'F-SAM: how much of the gradient average is removed from the direction', applies: friendly },
   { group: 'Optimizer', path: 'optimizer.lambda', label: 'λ (lambda)', kind: 'number', help: 'F-SAM: decay of the gradient average, below 1 (paper: 0.6 or 0.95)', applies: friendly },
+
+  {
+    group: 'Data',
+    path: 'labelNoise.kind',
+    label: 'Label noise',
+    kind: 'select',
+    help: 'Corrupt a share of the training labels (test labels stay clean); drawn from the seed, so paired runs share it',
+    options: () => [
+      { value: '', label: 'none' },
+      { value: 'symmetric', label: 'symmetric', description: 'The share of labels is redrawn uniformly over all classes (the true one included)' },
+      { value: 'asymmetric', label: 'asymmetric', description: 'CIFAR-10: truck → automobile, bird → airplane, cat ↔ dog, deer → horse; other sets: class i → i + 1' },
+    ],
+  },
+  { group: 'Data', path: 'labelNoise.fraction', label: 'Noise fraction', kind: 'number', help: 'Share of the labels (symmetric) or of each source class (asymmetric), 0–1, e.g. 0.4', applies: is('labelNoise.kind', 'symmetric', 'asymmetric') },
+  { group: 'Data', path: 'augmentation.crop', label: 'Random crop', kind: 'boolean', help: 'Pad 4 px with zeros, crop back at a random offset (drawn per seed and step)', omitWhenOff: true },
+  { group: 'Data', path: 'augmentation.flip', label: 'Horizontal flip', kind: 'boolean', help: 'Mirror left–right with probability 0.5', omitWhenOff: true },
+  { group: 'Data', path: 'augmentation.cutout', label: 'Cutout', kind: 'boolean', help: 'Blank a 16 px square at a random place with probability 0.5', omitWhenOff: true },
 ];
 
 export const FIELD_GROUPS = ['Data', 'Model and training', 'Schedule', 'Optimizer'] as const;
@@ -144,7 +163,7 @@ export function buildConfig(values: FormValues, mode: FormMode): BuiltConfig {
     if (!fieldApplies(field, values, mode)) continue;
     const raw = values[field.path];
     if (field.kind === 'boolean') {
-      setPath(config, field.path, raw === true);
+      if (raw === true || !field.omitWhenOff) setPath(config, field.path, raw === true);
       continue;
     }
     const text = String(raw ?? '').trim();

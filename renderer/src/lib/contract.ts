@@ -38,6 +38,12 @@ export type {
   TrainConfig,
   TrainConfigInput,
   Unsubscribe,
+  DatasetPreview,
+  DatasetPreviewOptions,
+  DatasetPreviewSample,
+  ModelDescription,
+  ModelDescriptionRequest,
+  ModelLayerInfo,
 } from '../../../app/api/types.js';
 export {
   ACTIVE_STATUSES,

@@ -25,6 +25,8 @@ const EPOCH_VALUES: Record<EpochSeriesName, (epoch: EpochMetrics) => number> = {
   trainAccuracy: (epoch) => epoch.train.accuracy,
   testLoss: (epoch) => epoch.test.loss,
   testAccuracy: (epoch) => epoch.test.accuracy,
+  // NaN (skipped) for runs without label noise
+  trainCleanAccuracy: (epoch) => epoch.train.cleanAccuracy ?? Number.NaN,
 };
 
 function emptyPoints(): SeriesPoints {

@@ -23,6 +23,10 @@ import type {
   TrainConfigInput,
   Unsubscribe,
   WireError,
+  DatasetPreview,
+  DatasetPreviewOptions,
+  ModelDescription,
+  ModelDescriptionRequest,
 } from './contract.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
@@ -141,6 +145,12 @@ export class WebSocketStudioApi implements StudioApi {
   deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void> {
     // JSON turns a trailing undefined into null, which the server would reject as a bad option
     return this.#call('deleteComparison', options === undefined ? [comparisonId] : [comparisonId, options]);
+  }
+  describeModel(request: ModelDescriptionRequest): Promise<ModelDescription> {
+    return this.#call('describeModel', [request]);
+  }
+  previewDataset(data: unknown, options?: DatasetPreviewOptions): Promise<DatasetPreview> {
+    return this.#call('previewDataset', options === undefined ? [data] : [data, options]);
   }
   exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult> {
     return this.#call('exportRun', [request]);
