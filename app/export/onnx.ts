@@ -170,8 +170,15 @@ const tensorType = (dims: (number | string)[]) => ({
   tensorType: { elemType: ONNX_FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } },
 });
 
+/** Protocol buffers cannot be larger than 2 GB; ONNX then keeps weights in external files, not written here. */
+const PROTOBUF_LIMIT_BYTES = 2 ** 31 - 2 ** 24;
+
 /** The .onnx file's bytes. */
 export function writeOnnxModel(model: ExportableModel, version: string): Uint8Array {
+  const weightBytes = [...model.weights.values()].reduce((sum, w) => sum + 4 * w.values.length, 0);
+  if (weightBytes > PROTOBUF_LIMIT_BYTES) {
+    throw new Error(`This model's weights take ${(weightBytes / 2 ** 30).toFixed(1)} GB; a single ONNX file holds at most 2 GB. Export it as tfjs instead`);
+  }
   const writer = new GraphWriter(model);
   const { spec } = model;
   const channels = spec.inputShape[spec.inputShape.length - 1]!;
