@@ -2,14 +2,13 @@
  * Export of a run (model, metrics, report) and of a comparison (report), from the store to files: the one
  * place the CLI and the service both call. Writes only new files; nothing stored is changed.
  */
-import { initBackend } from '../engine/backend.js';
+import { Worker } from 'node:worker_threads';
 import type { ComparisonDetail, ExportFormat, RunDetail } from '../api/types.js';
 import type { StudioStore } from '../store/store.js';
-import { loadTrainedModel } from '../training/trainedModel.js';
 import { NotFoundError, StateError } from '../validation.js';
-import { readExportableModel } from './exportableModel.js';
 import { metricsCsv, metricsJson } from './metrics.js';
-import { writeFile, writeModelExport, type WrittenFile } from './modelFiles.js';
+import { writeFile, type WrittenFile } from './modelFiles.js';
+import type { ModelExportReply, ModelExportTask } from './modelExportWorker.js';
 import { comparisonReportHtml, runReportHtml, type ReportCurves, type ReportSection } from './report.js';
 
 export { EXPORT_FORMATS as RUN_EXPORT_FORMATS } from '../api/types.js';
@@ -36,6 +35,25 @@ function curvesOf(store: StudioStore, runId: number): ReportCurves {
   return { run: store.getRun(runId), trainLoss: pairs(loss.steps, loss.values), testAccuracy: pairs(accuracy.steps, accuracy.values) };
 }
 
+const MODEL_EXPORT_WORKER = new URL('./modelExportWorker.js', import.meta.url);
+
+/** Runs one model export in its own worker thread (see modelExportWorker.ts) and waits for its files. */
+function exportModelInWorker(task: ModelExportTask): Promise<WrittenFile[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(MODEL_EXPORT_WORKER, { workerData: { kind: 'model-export', task } });
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      outcome();
+      void worker.terminate();
+    };
+    worker.once('message', (reply: ModelExportReply) => settle(() => (reply.ok ? resolve(reply.files) : reject(new Error(reply.message)))));
+    worker.once('error', (error) => settle(() => reject(error)));
+    worker.once('exit', (code) => settle(() => reject(new Error(`The export worker ended (exit code ${code}) before writing ${task.out}`))));
+  });
+}
+
 async function exportModel(store: StudioStore, detail: RunDetail, format: 'tfjs' | 'onnx', out: string, version: string): Promise<WrittenFile[]> {
   const { run } = detail;
   const checkpoint = store.latestCheckpoint(run.id);
@@ -44,16 +62,15 @@ async function exportModel(store: StudioStore, detail: RunDetail, format: 'tfjs'
       `Run ${run.id} (${run.status}) has no checkpoint to export: a run saves one at the end of every epoch and when stopped; let it finish an epoch, or resume it`,
     );
   }
-  await initBackend();
-  const trained = await loadTrainedModel(run.config, checkpoint.path);
-  try {
-    const classNames = detail.classNames.length > 0 ? detail.classNames : trained.dataset.classNames;
-    const description = `F-SAM Studio run ${run.id} "${run.name}": ${run.config.optimizer.name} on ${run.config.data.name}, ${run.config.model}, after ${trained.step} steps`;
-    const model = await readExportableModel(trained.network, trained.normalizer, classNames, description);
-    return writeModelExport(model, format, out, version);
-  } finally {
-    trained.dispose();
-  }
+  return exportModelInWorker({
+    config: run.config,
+    checkpointPath: checkpoint.path,
+    classNames: detail.classNames,
+    description: `F-SAM Studio run ${run.id} "${run.name}": ${run.config.optimizer.name} on ${run.config.data.name}, ${run.config.model}, after {step} steps`,
+    format,
+    out,
+    version,
+  });
 }
 
 /** Writes run `runId`'s export in `format` to `out` (a folder for tfjs, a file otherwise) and lists what it wrote. */

@@ -129,6 +129,11 @@ describe('exporting a trained run', () => {
     const untrained = service.store.createRun({ name: 'never started', config: service.store.getRun(runId).config });
     await assert.rejects(service.exportRun({ runId: untrained.id, format: 'onnx' }), (e: unknown) => e instanceof StateError && /no checkpoint/.test(e.message) && /resume/.test(e.message));
     assert.deepEqual(service.store.files(untrained.id), []);
+    // a checkpoint that does not fit the run's model: the export worker's error reaches the caller
+    const mismatched = service.store.createRun({ name: 'wrong checkpoint', config: { ...service.store.getRun(runId).config, model: 'mlp' } });
+    service.store.addFile(mismatched.id, 'checkpoint', service.store.latestCheckpoint(runId)!.path, 1, 1);
+    await assert.rejects(service.exportRun({ runId: mismatched.id, format: 'tfjs' }), /does not fit the run's model \(mlp\)/);
+    assert.deepEqual(service.store.files(mismatched.id).map((f) => f.kind), ['checkpoint'], 'no export recorded');
   });
 });
 
