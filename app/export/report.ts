@@ -85,7 +85,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}.n{color:#8a8f98;font-
 .badge{background:#2ca58d;color:#fff;border-radius:4px;padding:1px 6px;font-size:12px;margin-left:6px}
 .charts{display:flex;flex-wrap:wrap;gap:12px}svg{background:#fff;border:1px solid #e1e4ea;border-radius:6px;max-width:100%;height:auto}
 svg .grid{stroke:#eceef2}svg .axis{stroke:#9aa1ad}svg text{font:11px system-ui,sans-serif;fill:#4a5160}svg .chart-title{font-size:13px;font-weight:600;fill:#1d2330}
-svg .axis-label{font-size:12px}code{background:#f4f6f9;padding:1px 4px;border-radius:3px}footer{color:#8a8f98;margin-top:32px;font-size:12px}
+svg .axis-label{font-size:12px}td.settings{max-width:560px;color:#4a5160}th{white-space:nowrap}footer{color:#8a8f98;margin-top:32px;font-size:12px}
 `;
 
 function page(title: string, body: string, version: string): string {
@@ -173,7 +173,7 @@ export function runReportHtml(detail: RunDetail, curves: ReportCurves, version: 
 <h1>${escapeHtml(run.name)}</h1>
 <p class="meta">Run ${run.id}: ${escapeHtml(optimizer)}, ${configLine(run)}, seed ${run.config.seed}; status <b>${escapeHtml(run.status)}</b>${run.message ? ` (${escapeHtml(run.message)})` : ''}; ${run.step}${run.totalSteps ? `/${run.totalSteps}` : ''} steps on ${escapeHtml(run.backend ?? '—')}.</p>
 <h2>Summary</h2>
-<table><tbody><tr><th>final test accuracy</th><td class="num">${percent(run.finalTestAccuracy)}</td></tr><tr><th>best test accuracy</th><td class="num">${percent(run.bestTestAccuracy)}</td></tr><tr><th>final train loss</th><td class="num">${run.finalTrainLoss === null ? '—' : run.finalTrainLoss.toFixed(4)}</td></tr><tr><th>optimizer</th><td><code>${escapeHtml(JSON.stringify(run.config.optimizer))}</code></td></tr></tbody></table>
+<table><tbody><tr><th>final test accuracy</th><td class="num">${percent(run.finalTestAccuracy)}</td></tr><tr><th>best test accuracy</th><td class="num">${percent(run.bestTestAccuracy)}</td></tr><tr><th>final train loss</th><td class="num">${run.finalTrainLoss === null ? '—' : run.finalTrainLoss.toFixed(4)}</td></tr><tr><th>optimizer</th><td class="settings">${escapeHtml(Object.entries(run.config.optimizer).map(([key, value]) => `${key} ${String(value)}`).join(' · '))}</td></tr></tbody></table>
 <h2>Curves</h2>
 ${chartsHtml([{ label: optimizer, color, runs: [curves] }])}
 ${sectionsHtml(sections)}
