@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { EPOCH_SERIES, EXPORT_FORMATS, STEP_SERIES } from './types.js';
 import { labelNoiseSchema } from '../data/labelNoise.js';
 import { modelNameSchema } from '../models/zoo.js';
+import { DOWNLOADABLE_DATASETS } from '../data/download/catalog.js';
 
 export const runIdSchema = z.number({ error: 'must be a run id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be a run id ≥ 1' });
 export const comparisonIdSchema = z.number({ error: 'must be a comparison id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be ≥ 1' });
@@ -67,6 +68,7 @@ export const previewOptionsSchema = z
     perClass: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(32, { error: 'must be at most 32' }).default(8),
   })
   .default({ seed: 1, perClass: 8 });
+export const downloadableDatasetSchema = z.enum(DOWNLOADABLE_DATASETS, { error: `must be one of ${DOWNLOADABLE_DATASETS.join(', ')} (the data sets that can be downloaded)` });
 
 export const exportRunSchema = z.object({
   runId: runIdSchema,

@@ -6,9 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
-import { BUILTIN_DATASET_NAME, DATASET_NAMES, datasetSpecSchema, describeBuiltinDataset, loadDataset, type ImageDataset } from '../data/index.js';
+import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, datasetSpecSchema, describeBuiltinDataset, loadDataset, type ImageDataset } from '../data/index.js';
 import { previewDataset } from '../data/preview.js';
 import { summarizeModel } from '../models/network.js';
+import { CATALOG, isDownloadable, type DownloadableDataset } from '../data/download/catalog.js';
+import { listCachedDatasets, readMarker, resolveDataCache } from '../data/download/cache.js';
+import { CHECKSUMS_ENV, downloadDataset, MIRROR_ENV, readChecksumFile } from '../data/download/download.js';
 import { initBackend } from '../engine/backend.js';
 import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
 import { defaultConcurrency, RunManager } from '../runs/manager.js';
@@ -26,6 +29,7 @@ import {
   deleteComparisonOptionsSchema,
   describeModelSchema,
   previewOptionsSchema,
+  downloadableDatasetSchema,
   exportComparisonSchema,
   exportRunSchema,
   newComparisonSchema,
@@ -43,6 +47,9 @@ import {
   type DatasetPreviewOptions,
   type ModelDescription,
   type ModelDescriptionRequest,
+  type DatasetCacheEntry,
+  type DatasetDownloadProgress,
+  type DatasetStatus,
   type EpochSeriesName,
   type ExportFormat,
   type ExportResult,
@@ -71,6 +78,22 @@ function checkRunConfig(input: unknown, where = 'config'): TrainConfig {
   const result = trainConfigSchema.safeParse(input);
   if (!result.success) throw new ConfigError(`Invalid run configuration — ${describeIssue(result.error, where)}`);
   return result.data;
+}
+
+/**
+ * A downloadable data set named without a path must be in the cache before a run can use it: said at once,
+ * rather than as a failed run. (Not part of the config schema: stored configs stay valid when a cache is cleared.)
+ */
+function notDownloaded(config: TrainConfig): string | undefined {
+  const { name, path } = config.data;
+  if (path !== undefined || !isDownloadable(name) || readMarker(resolveDataCache(), name) !== undefined) return undefined;
+  return `${CATALOG[name].title} is not downloaded yet; download it in Settings › Data sets (or \`fsam-studio data get ${name}\`), or set data.path to the folder of its files`;
+}
+
+function checkDataAvailable(config: TrainConfig, where = 'config'): TrainConfig {
+  const problem = notDownloaded(config);
+  if (problem !== undefined) throw new ConfigError(`Invalid run configuration — ${where}.data.name: ${problem}`);
+  return config;
 }
 
 function defaultRunName(config: TrainConfig): string {
@@ -107,6 +130,12 @@ export interface ServiceOptions {
 export class StudioService implements StudioApi {
   /** The last data set a preview or model description loaded: the New run form asks about one set repeatedly. */
   private loadedDataset: { key: string; dataset: Promise<ImageDataset> } | undefined;
+  /** Downloads running in this process, by data set; a second request joins the first. */
+  private readonly downloads = new Map<DownloadableDataset, Promise<DatasetCacheEntry>>();
+  private readonly downloadProgress = new Map<DownloadableDataset, DatasetDownloadProgress>();
+  private readonly downloadErrors = new Map<DownloadableDataset, string>();
+  /** Stops the downloads when the service closes (their .partial files stay for the next attempt). */
+  private readonly downloadsStopper = new AbortController();
 
   private constructor(
     readonly store: StudioStore,
@@ -125,6 +154,8 @@ export class StudioService implements StudioApi {
 
   /** Stops what trains (with checkpoints) and closes the store. */
   async close(): Promise<void> {
+    this.downloadsStopper.abort();
+    await Promise.allSettled([...this.downloads.values()]);
     await this.manager.shutdown();
     this.store.close();
   }
@@ -138,7 +169,7 @@ export class StudioService implements StudioApi {
       models: MODEL_NAMES.map((name) => ({ name, description: MODEL_DESCRIPTIONS[name] })),
       datasets: DATASET_NAMES.map((name) => ({
         name,
-        description: name === BUILTIN_DATASET_NAME ? builtin.summary : 'MNIST-format IDX files in a folder (e.g. Fashion-MNIST in /usr/share/datasets/fashion-mnist)',
+        description: name === BUILTIN_DATASET_NAME ? builtin.summary : DATASET_DESCRIPTIONS[name],
       })),
       presets: Object.entries(PRESETS).map(([name, preset]) => ({
         name,
@@ -154,7 +185,11 @@ export class StudioService implements StudioApi {
 
   async checkConfig(input: unknown): Promise<ConfigCheck> {
     const result = trainConfigSchema.safeParse(input);
-    if (result.success) return { ok: true, config: result.data };
+    if (result.success) {
+      const problem = notDownloaded(result.data);
+      if (problem !== undefined) return { ok: false, problems: [{ field: 'data.name', message: problem }] };
+      return { ok: true, config: result.data };
+    }
     return { ok: false, problems: result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'config', message: issue.message })) };
   }
 
@@ -175,7 +210,7 @@ export class StudioService implements StudioApi {
 
   async startRun(request: { name?: string; config: TrainConfigInput }): Promise<RunInfo> {
     const { name, config: input } = check(startRunSchema, request, 'request');
-    const config = checkRunConfig(input);
+    const config = checkDataAvailable(checkRunConfig(input));
     const run = this.store.createRun({ name: name ?? defaultRunName(config), config });
     this.manager.enqueue(run.id);
     return this.store.getRun(run.id);
@@ -227,7 +262,10 @@ export class StudioService implements StudioApi {
 
     // every run's config is checked before anything is stored: a bad arm starts nothing
     const planned = seeds.flatMap((seed) =>
-      labeled.map((arm) => ({ arm: arm.label, config: checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, `arms[${arm.index}] (${arm.label}).config`) })),
+      labeled.map((arm) => {
+        const where = `arms[${arm.index}] (${arm.label}).config`;
+        return { arm: arm.label, config: checkDataAvailable(checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, where), where) };
+      }),
     );
     const varies = variedFields(planned.map((p) => p.config));
     const comparisonId = this.store.transaction(() => {
@@ -340,6 +378,50 @@ export class StudioService implements StudioApi {
       });
     }
     return this.loadedDataset.dataset;
+  }
+
+  async downloadDataset(name: string): Promise<DatasetCacheEntry> {
+    const dataset = check(downloadableDatasetSchema, name, 'name');
+    const running = this.downloads.get(dataset);
+    if (running) return running;
+    // the mirror and checksums the CLI takes as flags come from the environment here
+    const mirror = process.env[MIRROR_ENV] || undefined;
+    const checksumFile = process.env[CHECKSUMS_ENV] || undefined;
+    const done = (async () => {
+      try {
+        await downloadDataset(dataset, {
+          cache: resolveDataCache(),
+          mirror,
+          checksums: checksumFile ? readChecksumFile(checksumFile) : undefined,
+          signal: this.downloadsStopper.signal,
+          onProgress: ({ file, fileIndex, fileCount, phase, receivedBytes, totalBytes }) => {
+            this.downloadProgress.set(dataset, { file, fileIndex, fileCount, phase, receivedBytes, totalBytes });
+          },
+        });
+        this.downloadErrors.delete(dataset);
+      } catch (error) {
+        this.downloadErrors.set(dataset, (error as Error).message);
+        throw new Error(`Downloading ${CATALOG[dataset].title} failed — ${(error as Error).message}`);
+      } finally {
+        this.downloads.delete(dataset);
+        this.downloadProgress.delete(dataset);
+      }
+      return (await this.datasetStatus()).datasets.find((set) => set.name === dataset)!;
+    })();
+    this.downloads.set(dataset, done);
+    return done;
+  }
+
+  async datasetStatus(): Promise<DatasetStatus> {
+    const cacheFolder = resolveDataCache();
+    return {
+      cacheFolder,
+      datasets: listCachedDatasets(cacheFolder).map((set) => ({
+        ...set,
+        download: this.downloads.has(set.name) ? (this.downloadProgress.get(set.name) ?? { file: CATALOG[set.name].files[0]!.name, fileIndex: 0, fileCount: CATALOG[set.name].files.length, phase: 'download', receivedBytes: 0, totalBytes: null }) : null,
+        lastError: this.downloadErrors.get(set.name) ?? null,
+      })),
+    };
   }
 
   private defaults(): TrainConfig {

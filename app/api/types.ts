@@ -323,6 +323,41 @@ export interface DatasetPreview {
   labelNoise: string;
 }
 
+/** A download in progress (`datasetStatus`): the file being fetched and how far it is. */
+export interface DatasetDownloadProgress {
+  file: string;
+  /** 0-based index of the file among the data set's files. */
+  fileIndex: number;
+  fileCount: number;
+  phase: 'download' | 'verify' | 'unpack' | 'done';
+  receivedBytes: number;
+  /** null while the size is unknown. */
+  totalBytes: number | null;
+}
+
+/** A public data set the studio can download, and its state in the cache. */
+export interface DatasetCacheEntry {
+  /** The data set name a run uses ("fashion-mnist", "cifar10", …). */
+  name: string;
+  title: string;
+  description: string;
+  /** Downloaded, verified and ready to train on. */
+  cached: boolean;
+  folder: string;
+  /** Bytes on disk (including an unfinished download). */
+  bytes: number;
+  downloadedAt: number | null;
+  /** The download in progress, or null. */
+  download: DatasetDownloadProgress | null;
+  /** Why the last download in this process failed, or null. */
+  lastError: string | null;
+}
+
+export interface DatasetStatus {
+  cacheFolder: string;
+  datasets: DatasetCacheEntry[];
+}
+
 /** What a run exports to: a TF.js LayersModel, an ONNX model, its metrics, or an HTML report. */
 export const EXPORT_FORMATS = ['tfjs', 'onnx', 'csv', 'json', 'report'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -381,6 +416,13 @@ export interface StudioApi {
   describeModel(request: ModelDescriptionRequest): Promise<ModelDescription>;
   /** A data set's classes, sample images per class, and its class counts after the given label noise. */
   previewDataset(data: unknown, options?: DatasetPreviewOptions): Promise<DatasetPreview>;
+  /**
+   * Downloads a public data set into the cache (verified; a broken transfer is continued next time) and
+   * resolves when it is ready; a second call while one runs joins it. Progress shows in datasetStatus().
+   */
+  downloadDataset(name: string): Promise<DatasetCacheEntry>;
+  /** The downloadable data sets: cached or not, and the downloads in progress. */
+  datasetStatus(): Promise<DatasetStatus>;
 }
 
 /**
@@ -411,6 +453,8 @@ export const STUDIO_API_CALLS = [
   'deleteComparison',
   'describeModel',
   'previewDataset',
+  'downloadDataset',
+  'datasetStatus',
   'exportRun',
   'exportComparison',
 ] as const satisfies readonly (keyof StudioApi)[];

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** fsam-studio: the command line of F-SAM Studio. */
 import { benchCommand } from './commands/bench.js';
+import { dataCommand } from './commands/data.js';
 import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
 import { compareCommand, trainCommand } from './commands/training.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
+import { ConfigError } from '../validation.js';
 
 const HELP = `fsam-studio — train and compare SGD, SAM and Friendly-SAM (F-SAM)
 
@@ -20,8 +22,10 @@ Commands:
   info       the backend in use, the models and the data sets
   export     a run's model (tfjs, onnx), metrics (csv, json) or report (html); --comparison ID for a comparison's report
   start      in the terminal: info, then the quick comparison on the built-in data
+  data       download MNIST, Fashion-MNIST, CIFAR-10 or CIFAR-100 (data get NAME); list the cache (data list)
 
-Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db).`;
+Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db);
+FSAM_DATA_CACHE=DIR the data set cache; FSAM_DATA_MIRROR=URL a mirror for data get.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -41,6 +45,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
     console.log('\nQuick comparison (sgd, sam, fsam; built-in data; small CNN):');
     return compareCommand(['--preset', 'quick', ...args]);
   },
+  data: dataCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -59,7 +64,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    // a config the service refuses (e.g. a data set not downloaded yet) is the user's input too: exit 2
+    if (error instanceof UsageError || error instanceof ConfigError) {
       console.error(`fsam-studio: ${error.message}`);
       process.exitCode = EXIT_USAGE;
     } else {

@@ -10,6 +10,7 @@ import { PRESETS } from '../training/presets.js';
 import { parseAugmentationList } from '../data/augment.js';
 import { LABEL_NOISE_KINDS } from '../data/labelNoise.js';
 import { UsageError } from './usage.js';
+import { DATASET_NAMES } from '../data/index.js';
 
 export const RUN_FLAGS = {
   preset: { type: 'string' },
@@ -42,7 +43,9 @@ export const RUN_FLAGS = {
 export const RUN_FLAGS_HELP = `Run settings (a preset, then --config FILE.json, then flags; later ones win):
   --preset NAME          ${Object.entries(PRESETS).map(([name, p]) => `${name}: ${p.description}`).join('\n                         ')}
   --config FILE          a JSON run config: {"data":…, "model":…, "optimizer":{…}, "epochs":…, …}
-  --data shapes10|DIR    the built-in generated set, or a folder of MNIST/Fashion-MNIST IDX files
+  --data shapes10|DIR    the built-in generated set, or a folder of MNIST/Fashion-MNIST IDX files;
+                         mnist, fashion-mnist, cifar10, cifar100: a downloaded set (fsam-studio data get NAME);
+                         NAME:PATH: that kind of data at PATH, e.g. csv:iris.csv, folder:photos/, cifar10:/data/cifar
   --train-count N, --test-count N
                          examples to generate (shapes10) or to keep (IDX)
   --model NAME           mlp, cnn, resnet20, resnet32, resnet44, resnet56, resnet110, resnet18, vgg16bn,
@@ -107,7 +110,11 @@ function merge(base: Plain, override: Plain): Plain {
 function dataFromFlag(value: string | undefined): Plain | undefined {
   if (value === undefined) return undefined;
   // switching data set drops the preset's data fields (counts, paths) that belong to the other set
-  return value === 'shapes10' ? { name: 'shapes10' } : { name: 'idx', path: value };
+  if ((DATASET_NAMES as readonly string[]).includes(value)) return { name: value };
+  const separator = value.indexOf(':');
+  const kind = separator > 0 ? value.slice(0, separator) : '';
+  if ((DATASET_NAMES as readonly string[]).includes(kind)) return { name: kind, path: value.slice(separator + 1) };
+  return { name: 'idx', path: value };
 }
 
 function dataFromFlags(flags: RunFlagValues): Plain | undefined {

@@ -6,8 +6,13 @@
  */
 
 export interface DataSplit {
-  /** count × H × W × C bytes, row-major NHWC, 0..255. */
+  /** count × H × W × C bytes, row-major NHWC, 0..255. Empty when the split holds `features` instead. */
   images: Uint8Array;
+  /**
+   * Tabular data sets (CSV): count × F float32 feature values, used as they are (no /255). The data set's
+   * imageShape is then [1, 1, F], so per-channel standardisation is per-feature standardisation.
+   */
+  features?: Float32Array;
   /** count class indices, each < classNames.length. */
   labels: Uint8Array;
   count: number;
@@ -27,7 +32,7 @@ export interface ImageDataset {
 /** Bytes (= floats) per example of a split, derived from its buffer so a split can be used on its own. */
 export function exampleSize(split: DataSplit): number {
   if (split.count === 0) return 0;
-  return split.images.length / split.count;
+  return (split.features ?? split.images).length / split.count;
 }
 
 const BYTE_TO_UNIT = (() => {
@@ -55,11 +60,16 @@ export function batchToFloat(split: DataSplit, indices: ArrayLike<number>, out?:
     target = out.length === needed ? out : out.subarray(0, needed);
   }
   const images = split.images;
+  const features = split.features;
   const table = BYTE_TO_UNIT;
   for (let row = 0; row < indices.length; row++) {
     const index = indices[row]!;
     if (!(index >= 0 && index < split.count) || index !== Math.floor(index)) {
       throw new Error(`batchToFloat: example index ${index} (batch row ${row}) is outside 0..${split.count - 1}`);
+    }
+    if (features !== undefined) {
+      target.set(features.subarray(index * size, (index + 1) * size), row * size);
+      continue;
     }
     let source = index * size;
     let destination = row * size;
@@ -100,5 +110,7 @@ export function classCounts(split: DataSplit, classCount: number): number[] {
 export function takeFirst(split: DataSplit, count: number): DataSplit {
   if (count >= split.count) return split;
   const size = exampleSize(split);
-  return { images: new Uint8Array(split.images.subarray(0, count * size)), labels: new Uint8Array(split.labels.subarray(0, count)), count };
+  const labels = new Uint8Array(split.labels.subarray(0, count));
+  if (split.features !== undefined) return { images: new Uint8Array(0), features: new Float32Array(split.features.subarray(0, count * size)), labels, count };
+  return { images: new Uint8Array(split.images.subarray(0, count * size)), labels, count };
 }

@@ -5,14 +5,13 @@
  * one big-endian uint32 per dimension, then exactly product(dims) bytes. Gzip is recognised by its magic
  * bytes (1f 8b), not by the file name.
  */
-import { existsSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { open, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { createGunzip, gzip } from 'node:zlib';
 import type { DataSplit, ImageDataset } from './dataset.js';
 
-const gunzipAsync = promisify(gunzip);
 const gzipAsync = promisify(gzip);
 
 export interface IdxArray {
@@ -33,12 +32,17 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/**
- * Parses IDX bytes (already decompressed). `fileLabel` names the file in error messages.
- * The returned data is a view into `bytes`.
- */
-export function parseIdx(bytes: Uint8Array, fileLabel: string): IdxArray {
+interface IdxHeader {
+  dims: number[];
+  headerLength: number;
+  /** Bytes of data the dimensions call for. */
+  expected: number;
+}
+
+/** Reads the header at the start of `bytes`; undefined when more bytes are needed to see all of it. */
+function readIdxHeader(bytes: Uint8Array, fileLabel: string, complete: boolean): IdxHeader | undefined {
   if (bytes.length < 4) {
+    if (!complete) return undefined;
     throw new Error(`${fileLabel}: not an IDX file: it has only ${bytes.length} bytes, fewer than the 4-byte header`);
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
@@ -54,6 +58,7 @@ export function parseIdx(bytes: Uint8Array, fileLabel: string): IdxArray {
   if (ndims === 0) throw new Error(`${fileLabel}: the IDX header declares 0 dimensions`);
   const headerLength = 4 + 4 * ndims;
   if (bytes.length < headerLength) {
+    if (!complete) return undefined;
     throw new Error(`${fileLabel}: the IDX header declares ${ndims} dimensions (${headerLength} header bytes) but the file has only ${bytes.length} bytes`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -64,35 +69,86 @@ export function parseIdx(bytes: Uint8Array, fileLabel: string): IdxArray {
     dims.push(dim);
     expected *= dim;
   }
-  const found = bytes.length - headerLength;
-  if (found !== expected) {
-    const what = ndims === 1 ? 'label data' : 'pixel data';
-    throw new Error(
-      `${fileLabel}: expected ${expected} bytes of ${what} after the header (dimensions ${dims.join('×')}), found ${found}` +
-        (found < expected ? ' — the file is truncated; download it again' : ' — the file has extra bytes; it is not a valid IDX file'),
-    );
-  }
-  // a plain Uint8Array view (not a Buffer, whose slice() would not copy)
-  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerLength, expected) };
+  return { dims, headerLength, expected };
 }
 
-/** Reads one IDX file, gzipped or not. Errors name the file. */
+function sizeMismatch(fileLabel: string, header: IdxHeader, found: number): Error {
+  const what = header.dims.length === 1 ? 'label data' : 'pixel data';
+  return new Error(
+    `${fileLabel}: expected ${header.expected} bytes of ${what} after the header (dimensions ${header.dims.join('×')}), found ${found}` +
+      (found < header.expected ? ' — the file is truncated; download it again' : ' — the file has extra bytes; it is not a valid IDX file'),
+  );
+}
+
+/**
+ * Parses IDX bytes (already decompressed). `fileLabel` names the file in error messages.
+ * The returned data is a view into `bytes`.
+ */
+export function parseIdx(bytes: Uint8Array, fileLabel: string): IdxArray {
+  const header = readIdxHeader(bytes, fileLabel, true)!;
+  const found = bytes.length - header.headerLength;
+  if (found !== header.expected) throw sizeMismatch(fileLabel, header, found);
+  // a plain Uint8Array view (not a Buffer, whose slice() would not copy)
+  return { dims: header.dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + header.headerLength, header.expected) };
+}
+
+/**
+ * Reads one IDX file, gzipped or not, as a stream: the header first, then the data straight into one
+ * buffer of exactly the declared size (so a large file is never held twice, compressed or not). The
+ * returned data owns its whole ArrayBuffer. Errors name the file.
+ */
 export async function readIdxFile(path: string): Promise<IdxArray> {
   const fileLabel = basename(path);
-  let raw: Uint8Array;
+  const magic = new Uint8Array(2);
   try {
-    raw = await readFile(path);
+    const handle = await open(path, 'r');
+    try {
+      await handle.read(magic, 0, 2, 0);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new Error(`${fileLabel}: cannot read ${path}: ${(error as Error).message}`);
   }
-  if (isGzip(raw)) {
-    try {
-      raw = await gunzipAsync(raw);
-    } catch (error) {
+  const gzipped = isGzip(magic);
+  const source = createReadStream(path);
+  const stream: AsyncIterable<Buffer> = gzipped ? source.pipe(createGunzip()) : source;
+  let head = Buffer.alloc(0);
+  let header: IdxHeader | undefined;
+  let data: Uint8Array | undefined;
+  let found = 0;
+  const take = (chunk: Uint8Array): void => {
+    const room = header!.expected - found;
+    if (room > 0) data!.set(chunk.subarray(0, Math.min(room, chunk.length)), found);
+    found += chunk.length;
+  };
+  try {
+    for await (const chunk of stream) {
+      if (header !== undefined) {
+        take(chunk);
+        continue;
+      }
+      head = Buffer.concat([head, chunk]);
+      header = readIdxHeader(head, fileLabel, false);
+      if (header !== undefined) {
+        // never allocate what the file cannot hold: a plain file has its exact size, and deflate packs at most ~1032:1
+        const onDisk = statSync(path).size;
+        const available = gzipped ? onDisk * 1032 : onDisk - header.headerLength;
+        if (header.expected > available) throw sizeMismatch(fileLabel, header, gzipped ? head.length - header.headerLength : available);
+        data = new Uint8Array(header.expected);
+        take(head.subarray(header.headerLength));
+      }
+    }
+  } catch (error) {
+    source.destroy();
+    if (gzipped && !(error as Error).message.startsWith(fileLabel)) {
       throw new Error(`${fileLabel}: the file is gzip-compressed but cannot be decompressed (${(error as Error).message}); it is probably truncated — download it again`);
     }
+    throw error;
   }
-  return parseIdx(raw, fileLabel);
+  if (header === undefined) return parseIdx(head, fileLabel); // throws: the file ends inside its header
+  if (found !== header.expected) throw sizeMismatch(fileLabel, header, found);
+  return { dims: header.dims, data: data! };
 }
 
 /** Encodes an unsigned-byte IDX array. */
@@ -222,6 +278,8 @@ function toSplit(images: IdxArray, labels: IdxArray, imagesPath: string, labelsP
     const label = labels.data[i]!;
     if (label >= 10) throw new Error(`${labelsFile}: label ${label} at index ${i} is out of range; labels must be 0..9`);
   }
-  // Copies so that each array owns its whole ArrayBuffer (offset 0): safe to transfer to a worker thread.
-  return { split: { images: new Uint8Array(images.data), labels: new Uint8Array(labels.data), count }, height, width };
+  // Each array must own its whole ArrayBuffer (offset 0) to be safe to transfer to a worker thread;
+  // readIdxFile's already do, so only views (from parseIdx) are copied.
+  const owned = (array: Uint8Array) => (array.byteOffset === 0 && array.buffer.byteLength === array.length ? array : new Uint8Array(array));
+  return { split: { images: owned(images.data), labels: owned(labels.data), count }, height, width };
 }

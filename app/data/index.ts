@@ -7,13 +7,60 @@ import { BUILTIN_DATASET_NAME, generateBuiltinDataset } from './builtin.js';
 import { takeFirst } from './dataset.js';
 import type { ImageDataset } from './dataset.js';
 import { loadIdxDataset } from './idx.js';
+import { loadCifarDataset } from './cifar.js';
+import { loadCsvDataset } from './csv.js';
+import { CATALOG, isDownloadable } from './download/catalog.js';
+import { requireCachedDataset, resolveDataCache } from './download/cache.js';
+import { DEFAULT_FOLDER_IMAGE_SIZE, loadImageFolderDataset } from './imageFolder.js';
 
 export type { DataSplit, ImageDataset } from './dataset.js';
 export { batchLabels, batchToFloat, classCounts } from './dataset.js';
 export { BUILTIN_CLASS_NAMES, BUILTIN_DATASET_NAME, BUILTIN_DEFAULTS, describeBuiltinDataset, generateBuiltinDataset } from './builtin.js';
 export { loadIdxDataset, readIdxFile, writeIdxFile } from './idx.js';
 
-export const DATASET_NAMES = [BUILTIN_DATASET_NAME, 'idx'] as const;
+export { loadCifarDataset } from './cifar.js';
+export { loadCsvDataset } from './csv.js';
+export { loadImageFolderDataset } from './imageFolder.js';
+
+export const DATASET_NAMES = [BUILTIN_DATASET_NAME, 'idx', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'folder', 'csv'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+/** One line per data set name, for `info` and the service's info().datasets. */
+export const DATASET_DESCRIPTIONS: Record<Exclude<DatasetName, typeof BUILTIN_DATASET_NAME>, string> = {
+  idx: 'MNIST-format IDX files in a folder (path; e.g. Fashion-MNIST in /usr/share/datasets/fashion-mnist)',
+  mnist: `${CATALOG.mnist.description}; downloaded (fsam-studio data get mnist) or IDX files at path`,
+  'fashion-mnist': `${CATALOG['fashion-mnist'].description}; downloaded (fsam-studio data get fashion-mnist) or IDX files at path`,
+  cifar10: `${CATALOG.cifar10.description}; downloaded (fsam-studio data get cifar10) or the binary batches at path`,
+  cifar100: `${CATALOG.cifar100.description}; downloaded (fsam-studio data get cifar100) or train.bin/test.bin at path`,
+  folder: 'Your images: one subfolder per class of PNG/JPEG files (or train/ and test/ holding those), resized to size×size',
+  csv: 'A table: a CSV file (or a folder with train.csv and test.csv) of numeric feature columns and a label column; trains the mlp model',
+};
+
+/** Data sets whose examples are feature vectors, not images: only models that flatten their input can take them. */
+export const FEATURE_DATASETS: readonly DatasetName[] = ['csv'];
+/** The models that accept feature vectors ([1, 1, F] inputs). */
+export const FEATURE_MODELS: readonly string[] = ['mlp'];
+
+/** A message when `model` cannot train on data set `name`, else undefined. */
+export function modelDataMismatch(model: string, name: string): string | undefined {
+  if (FEATURE_DATASETS.includes(name as DatasetName) && !FEATURE_MODELS.includes(model)) {
+    return `the ${model} model needs images, but a "${name}" data set holds feature vectors (one row of numbers per example); choose model ${FEATURE_MODELS.map((m) => `"${m}"`).join(' or ')}`;
+  }
+  return undefined;
+}
+
+/** Why augmentation cannot apply to the data set (crops, flips and cutout move pixels; feature vectors have none). */
+export function augmentationDataMismatch(name: string): string | undefined {
+  if (!FEATURE_DATASETS.includes(name as DatasetName)) return undefined;
+  return `crop, flip and cutout work on images, but a "${name}" data set holds feature vectors; leave augmentation off`;
+}
+
+/** Names that need `path`, and what it should be. */
+const PATH_NEEDED: Partial<Record<DatasetName, string>> = {
+  idx: 'the folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may be .gz)',
+  folder: 'the folder holding one subfolder of PNG/JPEG images per class (or train/ and test/ holding those)',
+  csv: 'a .csv file, or a folder holding train.csv and test.csv',
+};
 
 const count = (field: string) =>
   z
@@ -23,17 +70,25 @@ const count = (field: string) =>
     .max(1_000_000, { error: `${field} must be at most 1000000` });
 
 export const datasetSpecSchema = z.strictObject({
-  name: z.enum(DATASET_NAMES, { error: `name must be "${BUILTIN_DATASET_NAME}" (the built-in generated set) or "idx" (MNIST-format files in a folder)` }),
-  /** idx: the folder holding the four IDX files. */
-  path: z.string({ error: 'path must be a folder path (text)' }).min(1, { error: 'path must not be empty' }).optional(),
-  /** shapes10: the generation seed (default 1). Ignored by idx. */
+  name: z.enum(DATASET_NAMES, { error: `name must be one of ${DATASET_NAMES.map((name) => `"${name}"`).join(', ')}` }),
+  /** idx, folder, csv: where the files are; mnist, fashion-mnist, cifar10, cifar100: optional (default: the download cache). */
+  path: z.string({ error: 'path must be a file or folder path (text)' }).min(1, { error: 'path must not be empty' }).optional(),
+  /** shapes10: the generation seed (default 1); folder and csv without a given split: the split's seed. */
   seed: z.number({ error: 'seed must be a number' }).int({ error: 'seed must be a whole number' }).optional(),
   /** shapes10: how many examples to generate; idx: use only the first N examples of the file. */
   trainCount: count('trainCount').optional(),
   testCount: count('testCount').optional(),
-  /** shapes10 only: image side in pixels (default 32) and channels (default 3). */
+  /** shapes10 and folder: image side in pixels (default 32) and channels (default 3). */
   size: z.number({ error: 'size must be a number' }).int({ error: 'size must be a whole number' }).min(8, { error: 'size must be at least 8 pixels' }).max(256, { error: 'size must be at most 256 pixels' }).optional(),
   channels: z.union([z.literal(1), z.literal(3)], { error: 'channels must be 1 (grey) or 3 (colour)' }).optional(),
+  /** csv: the label column's name (default: the last column). */
+  label: z.string({ error: 'label must be a column name (text)' }).min(1, { error: 'label must not be empty' }).optional(),
+  /** folder and csv without a given split: the share of each class held out for testing (default 0.2). */
+  testFraction: z
+    .number({ error: 'testFraction must be a number' })
+    .gt(0, { error: 'testFraction must be more than 0' })
+    .max(0.9, { error: 'testFraction must be at most 0.9' })
+    .optional(),
 });
 
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
@@ -49,10 +104,35 @@ export function parseDatasetSpec(input: unknown): DatasetSpec {
     throw new Error(`Invalid data set choice — ${problems.join('; ')}`);
   }
   const spec = result.data;
-  if (spec.name === 'idx' && spec.path === undefined) {
-    throw new Error('Invalid data set choice — dataset.path: the "idx" data set needs path, the folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may be .gz)');
+  const needed = PATH_NEEDED[spec.name];
+  if (needed !== undefined && spec.path === undefined) {
+    throw new Error(`Invalid data set choice — dataset.path: the "${spec.name}" data set needs path, ${needed}`);
   }
   return spec;
+}
+
+/** Reads the files a spec names (everything but the generated set). */
+async function readFiles(spec: DatasetSpec): Promise<ImageDataset> {
+  const name = spec.name;
+  // downloadable sets default to the download cache; parseDatasetSpec made sure the others have a path
+  const folder = spec.path ?? (isDownloadable(name) ? requireCachedDataset(resolveDataCache(), name) : undefined);
+  if (folder === undefined) throw new Error(`dataset.path: the "${name}" data set needs path`);
+  switch (name) {
+    case 'idx':
+      return loadIdxDataset(folder);
+    case 'mnist':
+    case 'fashion-mnist':
+      return loadIdxDataset(folder, { name, fashion: name === 'fashion-mnist' });
+    case 'cifar10':
+    case 'cifar100':
+      return loadCifarDataset(folder, name);
+    case 'folder':
+      return loadImageFolderDataset(folder, { size: spec.size ?? DEFAULT_FOLDER_IMAGE_SIZE, channels: spec.channels, testFraction: spec.testFraction, seed: spec.seed });
+    case 'csv':
+      return loadCsvDataset(folder, { label: spec.label, testFraction: spec.testFraction, seed: spec.seed });
+    default:
+      throw new Error(`data set "${name}" has no reader`);
+  }
 }
 
 export async function loadDataset(input: DatasetSpec): Promise<ImageDataset> {
@@ -66,12 +146,13 @@ export async function loadDataset(input: DatasetSpec): Promise<ImageDataset> {
       channels: spec.channels,
     });
   }
-  const dataset = await loadIdxDataset(spec.path!);
+  const dataset = await readFiles(spec);
+  const where = spec.path ?? `the download cache's ${spec.name}`;
   for (const [field, split] of [['trainCount', 'train'], ['testCount', 'test']] as const) {
     const wanted = spec[field];
     if (wanted === undefined) continue;
     if (wanted > dataset[split].count) {
-      throw new Error(`dataset.${field}: asked for ${wanted} examples but the ${split} files in ${spec.path} hold ${dataset[split].count}; lower ${field} or leave it out to use them all`);
+      throw new Error(`dataset.${field}: asked for ${wanted} examples but the ${split} files in ${where} hold ${dataset[split].count}; lower ${field} or leave it out to use them all`);
     }
     dataset[split] = takeFirst(dataset[split], wanted);
   }

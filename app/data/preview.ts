@@ -15,7 +15,8 @@ export function previewDataset(dataset: ImageDataset, options: { labelNoise?: La
   const trainLabels = noisy?.labels ?? train.labels;
   const size = exampleSize(train);
   const samples: DatasetPreview['samples'] = Array.from({ length: classes }, () => []);
-  for (let index = 0; index < train.count; index++) {
+  // feature vectors (CSV) have no picture to show: the preview is their class counts alone
+  for (let index = 0; train.features === undefined && index < train.count; index++) {
     const shown = samples[train.labels[index]!]!;
     if (shown.length >= options.perClass) continue;
     const pixels = train.images.subarray(index * size, (index + 1) * size);

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../validation.js';
-import { datasetSpecSchema } from '../data/index.js';
-import { augmentationSchema } from '../data/augment.js';
+import { augmentationEnabled, augmentationSchema } from '../data/augment.js';
 import { labelNoiseSchema } from '../data/labelNoise.js';
+import { augmentationDataMismatch, datasetSpecSchema, modelDataMismatch } from '../data/index.js';
 import { modelNameSchema } from '../models/zoo.js';
 import { optimizerConfigSchema } from '../optim/config.js';
 import { scheduleSchema } from './schedule.js';
@@ -27,6 +27,12 @@ export const trainConfigSchema = z.strictObject({
   labelNoise: labelNoiseSchema.optional(),
   /** Training-time augmentation (absent: none). Drawn from (seed, step): paired across optimizers, exact on resume. */
   augmentation: augmentationSchema.optional(),
+}).superRefine((config, context) => {
+  // feature-vector data (CSV) fits only models that flatten their input; refused here, before a worker starts
+  const mismatch = modelDataMismatch(config.model, config.data.name);
+  if (mismatch !== undefined) context.addIssue({ code: 'custom', path: ['model'], message: mismatch });
+  const augmentationMismatch = config.augmentation && augmentationEnabled(config.augmentation) ? augmentationDataMismatch(config.data.name) : undefined;
+  if (augmentationMismatch !== undefined) context.addIssue({ code: 'custom', path: ['augmentation'], message: augmentationMismatch });
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

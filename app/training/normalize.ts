@@ -16,14 +16,16 @@ export class InputNormalizer {
     this.inverseStd = tf.tensor1d(channelStd.map((s) => 1 / s));
   }
 
-  /** Mean and standard deviation per channel of the first examples of `split` (pixels scaled to [0, 1]). */
+  /** Mean and standard deviation per channel (per feature for CSV data) of the first examples of `split`. */
   static measure(split: DataSplit, channels: number): InputNormalizer {
     const examples = Math.min(split.count, MAX_EXAMPLES_MEASURED);
-    const values = split.images.subarray(0, examples * exampleSize(split));
+    // tabular features are used as they are; pixels are scaled to [0, 1] as batchToFloat does
+    const values = (split.features ?? split.images).subarray(0, examples * exampleSize(split));
+    const scale = split.features !== undefined ? 1 : 1 / 255;
     const sum = new Float64Array(channels);
     const sumOfSquares = new Float64Array(channels);
     for (let i = 0; i < values.length; i++) {
-      const value = values[i]! / 255;
+      const value = values[i]! * scale;
       sum[i % channels] += value;
       sumOfSquares[i % channels] += value * value;
     }

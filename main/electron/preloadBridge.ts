@@ -26,6 +26,8 @@ import type {
   DatasetPreviewOptions,
   ModelDescription,
   ModelDescriptionRequest,
+  DatasetCacheEntry,
+  DatasetStatus,
 } from '../../app/api/types.js';
 import type { ApiCallName, ApiSubscriptionName } from '../../app/api/wire.js';
 import { IPC_CHANNELS, type IpcReply } from './channels.js';
@@ -110,6 +112,8 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi & DesktopExt
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),
     subscribeRun: (runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void) =>
       subscribe('subscribeRun', [runId, options ?? {}], (event) => listener(event as RunStreamEvent)),
+    downloadDataset: (name: string) => call<DatasetCacheEntry>('downloadDataset', [name]),
+    datasetStatus: () => call<DatasetStatus>('datasetStatus', []),
     saveExport: async (fileId: number) => {
       const reply = (await ipc.invoke(IPC_CHANNELS.saveExport, fileId)) as IpcReply;
       if (!reply.ok) throw errorFrom(reply);

@@ -132,8 +132,9 @@ describe('StudioService: every bad input is refused, naming the field, and store
     assert.ok(info.models.every((m) => m.description.length > 0));
     assert.deepEqual(
       info.datasets.map((d) => d.name),
-      ['shapes10', 'idx'],
+      ['shapes10', 'idx', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'folder', 'csv'],
     );
+    assert.ok(info.datasets.every((d) => d.description.length > 0));
     const quick = info.presets.find((p) => p.name === 'quick');
     assert.ok(quick, 'the quick preset is listed');
     assert.equal(quick.config.model, 'cnn');

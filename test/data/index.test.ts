@@ -46,7 +46,7 @@ test('loadDataset reads an IDX folder and can use only the first examples', asyn
 
 test('bad specs are rejected with the field named and what to do', async () => {
   const cases: [unknown, RegExp][] = [
-    [{ name: 'cifar10' }, /dataset\.name: name must be "shapes10" .* or "idx"/],
+    [{ name: 'imagenet' }, /dataset\.name: name must be one of "shapes10", "idx", "mnist", "fashion-mnist", "cifar10", "cifar100", "folder", "csv"/],
     [{ name: 'idx' }, /dataset\.path: the "idx" data set needs path, the folder holding train-images-idx3-ubyte/],
     [{ name: 'shapes10', trainCount: 0 }, /dataset\.trainCount: trainCount must be at least 1/],
     [{ name: 'shapes10', trainCount: 2.5 }, /dataset\.trainCount: trainCount must be a whole number/],

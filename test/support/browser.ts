@@ -26,6 +26,12 @@ export interface Studio {
 
 export async function openStudio(options: { concurrency?: number; query?: string } = {}): Promise<Studio> {
   const folder = temporaryFolder('fsam-browser-');
+  // the Settings screen lists the download cache: a test reads its own (empty) one, never the user's
+  if (process.env.FSAM_DATA_CACHE === undefined) {
+    const cache = temporaryFolder('fsam-browser-cache-');
+    process.env.FSAM_DATA_CACHE = join(cache.path, 'datasets');
+    process.once('exit', () => cache.remove());
+  }
   const service = StudioService.open({ databasePath: join(folder.path, 'studio.db'), concurrency: options.concurrency ?? 1 });
   const shell = await startWebShell({ api: service, files: (fileId) => service.downloadableFile(fileId), rendererFolder: RENDERER_BUILD_FOLDER });
   const browser = await chromium.launch({

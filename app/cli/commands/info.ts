@@ -1,6 +1,6 @@
 /** `info`: what this installation can do — the backend it trains on, the models and data sets. */
 import { initBackend } from '../../engine/backend.js';
-import { describeBuiltinDataset } from '../../data/index.js';
+import { DATASET_DESCRIPTIONS, describeBuiltinDataset } from '../../data/index.js';
 import { summarizeModel } from '../../models/network.js';
 import { buildModelSpec, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../../models/zoo.js';
 import { formatTable } from '../table.js';
@@ -22,13 +22,15 @@ export async function infoCommand(args: string[]): Promise<number> {
     parametersOnBuiltin: summarizeModel(buildModelSpec(name, builtin.imageShape, builtin.classNames.length)).parameterCount,
   }));
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ backend, models, datasets: [builtin] }, null, 2));
+    const others = Object.entries(DATASET_DESCRIPTIONS).map(([name, description]) => ({ name, description }));
+    console.log(JSON.stringify({ backend, models, datasets: [builtin, ...others] }, null, 2));
     return 0;
   }
   console.log(`backend: ${backend.name} — ${backend.device}${backend.forced ? ' (forced by FSAM_BACKEND)' : ''}`);
   for (const skipped of backend.skipped) console.log(`  not used: ${skipped.candidate} — ${skipped.error}`);
   console.log(`\nmodels (parameters on ${builtin.name}, ${builtin.imageShape.join('×')}):`);
   console.log(formatTable(['model', 'parameters', 'architecture'], models.map((m) => [m.name, m.parametersOnBuiltin.toLocaleString('en'), m.description])));
-  console.log(`\ndata sets: ${builtin.name} — ${builtin.title}; idx — MNIST / Fashion-MNIST IDX files in a folder (--data DIR)`);
+  console.log(`\ndata sets (fsam-studio data get NAME downloads mnist, fashion-mnist, cifar10, cifar100):`);
+  console.log(formatTable(['name', 'what'], [[builtin.name, builtin.title], ...Object.entries(DATASET_DESCRIPTIONS)]));
   return 0;
 }

@@ -32,6 +32,8 @@ export interface FieldSpec {
 
 const is = (path: string, ...wanted: string[]) => (values: FormValues) => wanted.includes(String(values[path] ?? ''));
 const builtin = is('data.name', 'shapes10');
+const imageSize = is('data.name', 'shapes10', 'folder');
+const pooled = is('data.name', 'folder', 'csv');
 const perturbs = (values: FormValues, mode: FormMode) => mode === 'comparison' || values['optimizer.name'] !== 'sgd';
 const friendly = (values: FormValues, mode: FormMode) => mode === 'comparison' || values['optimizer.name'] === 'fsam';
 
@@ -43,13 +45,15 @@ function fromInfo(pick: (info: StudioInfo) => { name: string; description: strin
 const fixed = (...names: string[]) => () => names.map((name) => ({ value: name, label: name }));
 
 export const FIELDS: readonly FieldSpec[] = [
-  { group: 'Data', path: 'data.name', label: 'Data set', kind: 'select', help: 'shapes10 is generated on the spot; idx reads MNIST-format files from a folder', options: fromInfo((info) => info.datasets, ['shapes10', 'idx']) },
-  { group: 'Data', path: 'data.path', label: 'Folder', kind: 'text', help: 'Folder holding the four IDX files (each may be .gz)', applies: is('data.name', 'idx') },
+  { group: 'Data', path: 'data.name', label: 'Data set', kind: 'select', help: 'shapes10 is generated on the spot; mnist, fashion-mnist, cifar10, cifar100 are downloaded in Settings; idx, folder and csv read your files', options: fromInfo((info) => info.datasets, ['shapes10', 'idx']) },
+  { group: 'Data', path: 'data.path', label: 'Path', kind: 'text', help: 'idx: the folder of the four IDX files; folder: one subfolder per class (or train/ and test/); csv: a .csv file or a folder with train.csv and test.csv; downloaded sets: empty for the cache', applies: (values) => !builtin(values) },
   { group: 'Data', path: 'data.trainCount', label: 'Train examples', kind: 'integer', help: 'How many training examples (empty: the data set’s own count)' },
   { group: 'Data', path: 'data.testCount', label: 'Test examples', kind: 'integer', help: 'How many test examples (empty: the data set’s own count)' },
-  { group: 'Data', path: 'data.size', label: 'Image size', kind: 'integer', help: 'Side of the generated images in pixels, 8–256', applies: builtin },
-  { group: 'Data', path: 'data.channels', label: 'Channels', kind: 'select', help: '1 for grey, 3 for colour images', applies: builtin, options: () => [{ value: '', label: 'default' }, { value: '1', label: '1 (grey)' }, { value: '3', label: '3 (colour)' }] },
-  { group: 'Data', path: 'data.seed', label: 'Data seed', kind: 'integer', help: 'Seed that draws the generated images (not the training seed)', applies: builtin },
+  { group: 'Data', path: 'data.size', label: 'Image size', kind: 'integer', help: 'Side of the images in pixels, 8–256 (generated, or your images resized)', applies: imageSize },
+  { group: 'Data', path: 'data.channels', label: 'Channels', kind: 'select', help: '1 for grey, 3 for colour images', applies: imageSize, options: () => [{ value: '', label: 'default' }, { value: '1', label: '1 (grey)' }, { value: '3', label: '3 (colour)' }] },
+  { group: 'Data', path: 'data.seed', label: 'Data seed', kind: 'integer', help: 'Seed that draws the generated images, or that splits your files into train and test (not the training seed)', applies: (values) => builtin(values) || pooled(values) },
+  { group: 'Data', path: 'data.label', label: 'Label column', kind: 'text', help: 'The CSV column holding the class (empty: the last column); every other column must be numeric. Train CSV data with the mlp model', applies: is('data.name', 'csv') },
+  { group: 'Data', path: 'data.testFraction', label: 'Test fraction', kind: 'number', help: 'Without a given train/test split: the share of each class held out for testing (default 0.2)', applies: pooled },
 
   { group: 'Model and training', path: 'model', label: 'Model', kind: 'select', help: 'The network to train', options: fromInfo((info) => info.models, ['mlp', 'cnn', 'resnet20']) },
   { group: 'Model and training', path: 'epochs', label: 'Epochs', kind: 'integer', help: 'Passes over the training set' },

@@ -44,6 +44,9 @@ export type {
   ModelDescription,
   ModelDescriptionRequest,
   ModelLayerInfo,
+  DatasetCacheEntry,
+  DatasetDownloadProgress,
+  DatasetStatus,
 } from '../../../app/api/types.js';
 export {
   ACTIVE_STATUSES,

@@ -27,6 +27,8 @@ import type {
   DatasetPreviewOptions,
   ModelDescription,
   ModelDescriptionRequest,
+  DatasetCacheEntry,
+  DatasetStatus,
 } from './contract.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
@@ -151,6 +153,12 @@ export class WebSocketStudioApi implements StudioApi {
   }
   previewDataset(data: unknown, options?: DatasetPreviewOptions): Promise<DatasetPreview> {
     return this.#call('previewDataset', options === undefined ? [data] : [data, options]);
+  }
+  downloadDataset(name: string): Promise<DatasetCacheEntry> {
+    return this.#call('downloadDataset', [name]);
+  }
+  datasetStatus(): Promise<DatasetStatus> {
+    return this.#call('datasetStatus', []);
   }
   exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult> {
     return this.#call('exportRun', [request]);

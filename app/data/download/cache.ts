@@ -1,0 +1,88 @@
+/**
+ * The download cache: one folder per data set, next to the store's default location
+ * (<app data>/fsam-studio/datasets/NAME). A data set counts as cached only once its files were verified and
+ * unpacked and the marker file was written last, so a half-finished download is never used.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { applicationDataFolder } from '../../store/location.js';
+import { CATALOG, DOWNLOADABLE_DATASETS, type DownloadableDataset } from './catalog.js';
+
+export const COMPLETE_MARKER = 'complete.json';
+export const CACHE_ENV = 'FSAM_DATA_CACHE';
+
+/** `--cache DIR` wins, then FSAM_DATA_CACHE, then <app data>/fsam-studio/datasets. */
+export function resolveDataCache(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag) return resolve(flag);
+  if (env[CACHE_ENV]) return resolve(env[CACHE_ENV]!);
+  return join(applicationDataFolder(process.platform, env), 'datasets');
+}
+
+export function datasetCacheFolder(cache: string, name: DownloadableDataset): string {
+  return join(cache, name);
+}
+
+export interface CompleteMarker {
+  name: DownloadableDataset;
+  files: string[];
+  /** Milliseconds since 1970. */
+  downloadedAt: number;
+  source: string;
+}
+
+export function readMarker(cache: string, name: DownloadableDataset): CompleteMarker | undefined {
+  const path = join(datasetCacheFolder(cache, name), COMPLETE_MARKER);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as CompleteMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+function folderBytes(folder: string): number {
+  if (!existsSync(folder)) return 0;
+  let total = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    total += entry.isDirectory() ? folderBytes(path) : statSync(path).size;
+  }
+  return total;
+}
+
+export interface CachedDataset {
+  name: DownloadableDataset;
+  title: string;
+  description: string;
+  cached: boolean;
+  folder: string;
+  /** Bytes on disk, including a partial download. */
+  bytes: number;
+  downloadedAt: number | null;
+}
+
+export function listCachedDatasets(cache: string): CachedDataset[] {
+  return DOWNLOADABLE_DATASETS.map((name) => {
+    const folder = datasetCacheFolder(cache, name);
+    const marker = readMarker(cache, name);
+    return {
+      name,
+      title: CATALOG[name].title,
+      description: CATALOG[name].description,
+      cached: marker !== undefined,
+      folder,
+      bytes: folderBytes(folder),
+      downloadedAt: marker?.downloadedAt ?? null,
+    };
+  });
+}
+
+/** The folder to read `name` from, or an error saying how to get it. */
+export function requireCachedDataset(cache: string, name: DownloadableDataset): string {
+  if (readMarker(cache, name) === undefined) {
+    throw new Error(
+      `${CATALOG[name].title} is not downloaded yet (looked in ${datasetCacheFolder(cache, name)}); run \`fsam-studio data get ${name}\`, click Download in Settings, or give dataset.path the folder of its files`,
+    );
+  }
+  return datasetCacheFolder(cache, name);
+}
