@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { StudioService } from '../../app/api/service.js';
@@ -134,6 +134,36 @@ describe('exporting a trained run', () => {
     service.store.addFile(mismatched.id, 'checkpoint', service.store.latestCheckpoint(runId)!.path, 1, 1);
     await assert.rejects(service.exportRun({ runId: mismatched.id, format: 'tfjs' }), /does not fit the run's model \(mlp\)/);
     assert.deepEqual(service.store.files(mismatched.id).map((f) => f.kind), ['checkpoint'], 'no export recorded');
+  });
+});
+
+describe('a run on a tabular (CSV) data set', () => {
+  test('its models take the raw features as [n, 1, 1, features] and standardise them inside', async () => {
+    await initBackend();
+    // three classes in four features of very different scales, so the standardisation inside matters
+    const rows = ['a,b,c,d,label'];
+    for (let i = 0; i < 240; i++) {
+      const label = i % 3;
+      rows.push([label * 100 + (i % 7), 0.01 * label + 0.001 * (i % 5), -50 + label * 3 + (i % 11) * 0.5, (i * 37) % 13, `k${label}`].join(','));
+    }
+    const csvPath = join(folder.path, 'table.csv');
+    writeFileSync(csvPath, rows.join('\n'));
+    const run = await service.startRun({ config: { data: { name: 'csv', path: csvPath }, model: 'mlp', epochs: 1, batchSize: 32, optimizer: { name: 'sam', lr: 0.05 } } as TrainConfigInput });
+    assert.equal((await service.manager.waitForEnd(run.id)).status, 'completed');
+    const tfjs = await service.exportRun({ runId: run.id, format: 'tfjs' });
+    const onnx = single(await service.exportRun({ runId: run.id, format: 'onnx' }));
+    const model = await loadTrainedModel(service.store.getRun(run.id).config, service.store.latestCheckpoint(run.id)!.path);
+    try {
+      assert.deepEqual(model.dataset.imageShape, [1, 1, 4]);
+      const count = 12;
+      const features = batchToFloat(model.dataset.test, Int32Array.from({ length: count }, (_, i) => i));
+      const shape = [count, 1, 1, 4];
+      const expected = tf.tidy(() => model.network.predict(model.normalizer.apply(tf.tensor(features, shape))).dataSync());
+      assert.ok(maxAbsDifference(await predictWithLayersModel(dirname(tfjs.files[0]!.path), features, shape), expected) <= 1e-5);
+      assert.ok(maxAbsDifference((await predictWithOnnxRuntime(onnx.path, features, shape)).logits, expected) <= 1e-4);
+    } finally {
+      model.dispose();
+    }
   });
 });
 
