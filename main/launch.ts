@@ -147,7 +147,7 @@ async function serveInBrowser(flags: { db?: string; concurrency?: string }): Pro
     return 1;
   }
   const session = openSession(flags);
-  const shell = await startWebShell({ api: session.service, rendererFolder: RENDERER_BUILD_FOLDER });
+  const shell = await startWebShell({ api: session.service, files: (fileId) => session.service.downloadableFile(fileId), rendererFolder: RENDERER_BUILD_FOLDER });
   say(`F-SAM Studio is served at (open this address; it carries the access token):\n${shell.url}`);
   say(`store: ${session.service.store.path}`);
   // FSAM_OPEN_BROWSER=0: serve without opening a browser (tests, or a terminal on a remote machine)

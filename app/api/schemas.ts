@@ -3,7 +3,7 @@
  * is refused with a ConfigError naming the field. Run configs themselves are checked by trainConfigSchema.
  */
 import { z } from 'zod';
-import { EPOCH_SERIES, STEP_SERIES } from './types.js';
+import { EPOCH_SERIES, EXPORT_FORMATS, STEP_SERIES } from './types.js';
 import { labelNoiseSchema } from '../data/labelNoise.js';
 import { modelNameSchema } from '../models/zoo.js';
 import { DOWNLOADABLE_DATASETS } from '../data/download/catalog.js';
@@ -74,3 +74,10 @@ export { analysisRequestSchema } from '../analysis/options.js';
 export const getAnalysesSchema = z.object({
   runIds: z.array(runIdSchema).min(1, { error: 'name at least one run' }).max(100, { error: 'at most 100 runs at once' }),
 });
+
+export const exportRunSchema = z.object({
+  runId: runIdSchema,
+  format: z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(', ')}` }),
+});
+
+export const exportComparisonSchema = z.object({ comparisonId: comparisonIdSchema });

@@ -360,6 +360,27 @@ export interface DatasetStatus {
   datasets: DatasetCacheEntry[];
 }
 
+/** What a run exports to: a TF.js LayersModel, an ONNX model, its metrics, or an HTML report. */
+export const EXPORT_FORMATS = ['tfjs', 'onnx', 'csv', 'json', 'report'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** A file an export wrote into the store's files folder (recorded among the run's files). */
+export interface ExportedFile {
+  fileId: number;
+  runId: number;
+  /** The name to save it under ("model.json", "run-3-model.onnx"). */
+  name: string;
+  bytes: number;
+  mediaType: string;
+  /** Absolute path on the machine running the service. */
+  path: string;
+}
+
+export interface ExportResult {
+  /** One file, or two for tfjs (model.json and the weights.bin it names: keep them side by side). */
+  files: ExportedFile[];
+}
+
 export interface StudioApi {
   info(): Promise<StudioInfo>;
   /** Validates a run config the way startRun will, without starting anything (for inline form errors). */
@@ -378,6 +399,11 @@ export interface StudioApi {
   listComparisons(): Promise<ComparisonInfo[]>;
   getComparison(comparisonId: number): Promise<ComparisonDetail>;
   deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void>;
+
+  /** Writes a run's export (model from its latest checkpoint, metrics or report) into the store's files. */
+  exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult>;
+  /** Writes a comparison's HTML report (kept with the files of its first run). */
+  exportComparison(request: { comparisonId: number }): Promise<ExportResult>;
 
   /** Every change of any run (status, progress, results), throttled per run. */
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe;
@@ -408,6 +434,16 @@ export interface StudioApi {
   getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]>;
 }
 
+/**
+ * What only the desktop window adds to StudioApi (its preload exposes these next to it): a native save dialog
+ * for an exported file. In a browser they are absent and the renderer downloads `/files/<fileId>` instead.
+ */
+export interface DesktopExtras {
+  /** Asks where to save the recorded export `fileId` and copies it there; null when the user cancelled. */
+  saveExport(fileId: number): Promise<{ savedTo: string | null }>;
+}
+export const DESKTOP_CALLS = ['saveExport'] as const satisfies readonly (keyof DesktopExtras)[];
+
 /** Method names of StudioApi, for the transports (preload, WebSocket) that must expose exactly these. */
 export const STUDIO_API_CALLS = [
   'info',
@@ -430,5 +466,7 @@ export const STUDIO_API_CALLS = [
   'datasetStatus',
   'analyzeRun',
   'getAnalyses',
+  'exportRun',
+  'exportComparison',
 ] as const satisfies readonly (keyof StudioApi)[];
 export const STUDIO_API_SUBSCRIPTIONS = ['onRunUpdate', 'subscribeRun'] as const satisfies readonly (keyof StudioApi)[];

@@ -3,6 +3,7 @@
 import { analyzeCommand } from './commands/analyze.js';
 import { benchCommand } from './commands/bench.js';
 import { dataCommand } from './commands/data.js';
+import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
 import { compareCommand, trainCommand } from './commands/training.js';
@@ -20,6 +21,7 @@ Commands:
   serve      the studio in a browser: prints an address with an access token
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
+  export     a run's model (tfjs, onnx), metrics (csv, json) or report (html); --comparison ID for a comparison's report
   start      in the terminal: info, then the quick comparison on the built-in data
   data       download MNIST, Fashion-MNIST, CIFAR-10 or CIFAR-100 (data get NAME); list the cache (data list)
   analyze    how flat a run's minimum is: SAM sharpness, top Hessian eigenvalue, loss landscape
@@ -35,6 +37,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: async (args) => (await import('../../main/web/serveCommand.js')).serveCommand(args),
   bench: benchCommand,
   info: infoCommand,
+  export: exportCommand,
   start: async (args) => {
     if (args.includes('--help')) {
       console.log('fsam-studio start — prints the engine\'s capabilities, then runs `compare --preset quick` (the studio\'s window is `npm start`).');

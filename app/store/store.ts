@@ -349,10 +349,19 @@ export class StudioStore {
     return join(this.filesFolder, `run-${runId}`);
   }
 
-  /** Records a file a run produced (stored relative to the files folder, so the store can be moved with it). */
-  addFile(runId: number, kind: RunFile['kind'], absolutePath: string, bytes: number, step: number | null = null): void {
+  /** Records a file a run produced (stored relative to the files folder, so the store can be moved with it); returns its id. */
+  addFile(runId: number, kind: RunFile['kind'], absolutePath: string, bytes: number, step: number | null = null): number {
     const stored = isAbsolute(absolutePath) ? relative(this.filesFolder, absolutePath) : absolutePath;
-    this.statements.insertFile.run(runId, kind, stored, bytes, Date.now(), step);
+    return Number(this.statements.insertFile.run(runId, kind, stored, bytes, Date.now(), step).lastInsertRowid);
+  }
+
+  /** A recorded file by its id, with its run (for serving exports); undefined when no file has that id. */
+  findFile(fileId: number): { runId: number; file: RunFile } | undefined {
+    const row = this.db
+      .prepare<[number], { id: number; run_id: number; kind: RunFile['kind']; path: string; bytes: number; created_at: number; step: number | null }>('SELECT * FROM run_files WHERE id = ?')
+      .get(fileId);
+    if (!row) return undefined;
+    return { runId: row.run_id, file: { id: row.id, kind: row.kind, path: join(this.filesFolder, row.path), bytes: row.bytes, createdAt: row.created_at, step: row.step } };
   }
 
   /** Records a new checkpoint and forgets (and deletes) the run's older ones: only the latest is needed to resume. */

@@ -6,6 +6,7 @@
  *   renderer → main  invoke 'studio:subscribe'   (id, method, args)  → IpcReply (null) once subscribed
  *   main → renderer  send   'studio:event'       (id, event)         one listener call of subscription `id`
  *   renderer → main  send   'studio:unsubscribe' (id)
+ *   renderer → main  invoke 'studio:saveExport'  (fileId)           → IpcReply { savedTo } (desktop only)
  *
  * `id` is chosen by the preload, unique per page. Replies are envelopes rather than thrown errors because
  * Electron reduces an error thrown in a handler to a message prefixed with "Error invoking remote method".
@@ -17,6 +18,7 @@ export const IPC_CHANNELS = {
   subscribe: 'studio:subscribe',
   unsubscribe: 'studio:unsubscribe',
   event: 'studio:event',
+  saveExport: 'studio:saveExport',
 } as const;
 
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: WireError };

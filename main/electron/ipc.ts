@@ -9,7 +9,10 @@
  * in channels.ts, a handler wrapped in `guarded(checkSender, …)` registered with ipcMain.handle in main.ts,
  * and one more function in the preload bridge.
  */
+import { copyFileSync } from 'node:fs';
 import { invokeApiCall, openSubscription, wireError } from '../../app/api/connection.js';
+import type { DownloadableFile } from '../../app/export/downloads.js';
+import { NotFoundError, ConfigError } from '../../app/validation.js';
 import type { StudioApi, Unsubscribe } from '../../app/api/types.js';
 import { IPC_CHANNELS, type IpcReply } from './channels.js';
 import { documentOf } from './security.js';
@@ -162,4 +165,25 @@ export function createStudioIpcHandlers(api: StudioApi, checkSender: SenderCheck
     },
     subscriptionCount: (webContentsId) => subscriptions.get(webContentsId)?.size ?? 0,
   };
+}
+
+/**
+ * 'studio:saveExport' (invoke, desktop only): asks the user where to save a recorded export or report and
+ * copies it there. `lookup` answers only for exports and reports in the store; `askWhere` is the native save
+ * dialog (main.ts), given the file's name as the default and returning the chosen path or undefined.
+ */
+export function createSaveExportHandler(
+  lookup: (fileId: number) => DownloadableFile | undefined,
+  askWhere: (event: IpcEventLike, file: DownloadableFile) => Promise<string | undefined>,
+  checkSender: SenderCheck,
+): (event: IpcEventLike, fileId: unknown) => Promise<IpcReply> {
+  return guarded(checkSender, IPC_CHANNELS.saveExport, async (event, fileId: unknown): Promise<IpcReply> => {
+    if (typeof fileId !== 'number' || !Number.isSafeInteger(fileId) || fileId < 1) throw new ConfigError(`fileId: must be a file id (a whole number ≥ 1), got ${JSON.stringify(fileId) ?? 'nothing'}`);
+    const file = lookup(fileId);
+    if (!file) throw new NotFoundError(`There is no exported file ${fileId} in the store; export the run again`);
+    const target = await askWhere(event, file);
+    if (target === undefined) return { ok: true, value: { savedTo: null } };
+    copyFileSync(file.path, target);
+    return { ok: true, value: { savedTo: target } };
+  });
 }

@@ -8,12 +8,12 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, session, shell, type Session, type WebContents } from 'electron';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from '../../app/api/service.js';
 import { APP_FOLDER_NAME } from '../../app/store/location.js';
 import { IPC_CHANNELS } from './channels.js';
-import { createStudioIpcHandlers, studioSenderCheck } from './ipc.js';
+import { createSaveExportHandler, createStudioIpcHandlers, studioSenderCheck } from './ipc.js';
 import { desktopOptions, type DesktopOptions } from './options.js';
 import { isExternalLink, isRendererDocument, PRELOAD_BUNDLE_PATH, RENDERER_INDEX_PATH, RENDERER_INDEX_URL, studioWebPreferences, withSecurityHeaders } from './security.js';
 
@@ -108,6 +108,21 @@ async function start(): Promise<void> {
   ipcMain.handle(IPC_CHANNELS.call, (event, method: unknown, args: unknown) => handlers.call(event, method, args));
   ipcMain.handle(IPC_CHANNELS.subscribe, (event, id: unknown, method: unknown, args: unknown) => handlers.subscribe(event, id, method, args));
   ipcMain.on(IPC_CHANNELS.unsubscribe, (event, id: unknown) => handlers.unsubscribe(event, id));
+  // the folder of the last save: a TF.js export's weights.bin is proposed next to the model.json just saved
+  let lastSaveFolder = app.getPath('downloads');
+  const saveExport = createSaveExportHandler(
+    (fileId) => service.downloadableFile(fileId),
+    async (event, file) => {
+      const owner = BrowserWindow.fromWebContents(event.sender as WebContents);
+      const options = { title: `Save ${file.name}`, defaultPath: join(lastSaveFolder, file.name) };
+      const chosen = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+      if (chosen.canceled || !chosen.filePath) return undefined;
+      lastSaveFolder = dirname(chosen.filePath);
+      return chosen.filePath;
+    },
+    studioSenderCheck((id) => studioContents.has(id), RENDERER_INDEX_URL),
+  );
+  ipcMain.handle(IPC_CHANNELS.saveExport, (event, fileId: unknown) => saveExport(event, fileId));
 
   let rendererGotHeaders = false;
   hardenSession(session.defaultSession, () => (rendererGotHeaders = true));

@@ -11,6 +11,9 @@ import type {
   ComparisonDetail,
   ComparisonInfo,
   ConfigCheck,
+  DesktopExtras,
+  ExportFormat,
+  ExportResult,
   NewComparison,
   RunDetail,
   RunInfo,
@@ -44,7 +47,7 @@ function errorFrom(reply: Extract<IpcReply, { ok: false }>): Error {
   return error;
 }
 
-export function createStudioBridge(ipc: IpcRendererLike): StudioApi {
+export function createStudioBridge(ipc: IpcRendererLike): StudioApi & DesktopExtras {
   const listeners = new Map<number, (event: unknown) => void>();
   let nextId = 1;
   let listening = false;
@@ -110,9 +113,16 @@ export function createStudioBridge(ipc: IpcRendererLike): StudioApi {
     datasetStatus: () => call<DatasetStatus>('datasetStatus', []),
     analyzeRun: (request: AnalysisRequest) => call<AnalysisInfo>('analyzeRun', [request]),
     getAnalyses: (request: { runIds: number[] }) => call<AnalysisInfo[]>('getAnalyses', [request]),
+    exportRun: (request: { runId: number; format: ExportFormat }) => call<ExportResult>('exportRun', [request]),
+    exportComparison: (request: { comparisonId: number }) => call<ExportResult>('exportComparison', [request]),
     onRunUpdate: (listener: (run: RunInfo) => void) => subscribe('onRunUpdate', [], (event) => listener(event as RunInfo)),
     subscribeRun: (runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void) =>
       subscribe('subscribeRun', [runId, options ?? {}], (event) => listener(event as RunStreamEvent)),
-  } satisfies StudioApi;
+    saveExport: async (fileId: number) => {
+      const reply = (await ipc.invoke(IPC_CHANNELS.saveExport, fileId)) as IpcReply;
+      if (!reply.ok) throw errorFrom(reply);
+      return reply.value as { savedTo: string | null };
+    },
+  } satisfies StudioApi & DesktopExtras;
   return Object.freeze(bridge);
 }

@@ -35,7 +35,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const port = Number(flags.port ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${flags.port}"`);
   const session = openSession(flags);
-  const shell = await startWebShell({ api: session.service, rendererFolder: RENDERER_BUILD_FOLDER, host: flags.host, port });
+  const shell = await startWebShell({ api: session.service, files: (fileId) => session.service.downloadableFile(fileId), rendererFolder: RENDERER_BUILD_FOLDER, host: flags.host, port });
   console.log(`F-SAM Studio is served at (open this address; it carries the access token):\n${shell.url}`);
   console.log(`store: ${session.service.store.path}`);
   // Ctrl+C: the session stops the runs; once they have, close the server and leave

@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiConnection } from '../../app/api/connection.js';
 import type { StudioApi } from '../../app/api/types.js';
 import { WIRE_PATH } from '../../app/api/wire.js';
+import { attachmentDisposition, type DownloadableFile } from '../../app/export/downloads.js';
 
 const TOKEN_COOKIE = 'fsam_token';
 const CONTENT_TYPES: Record<string, string> = {
@@ -41,6 +42,8 @@ export interface WebShellOptions {
   port?: number;
   /** Default: 24 random bytes, base64url. */
   token?: string;
+  /** Files `GET /files/<id>` may download (the store's exports and reports); without it the route is 404. */
+  files?: (fileId: number) => DownloadableFile | undefined;
 }
 
 export interface WebShell {
@@ -110,6 +113,18 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       'cache-control': 'no-cache',
     };
     if (url.searchParams.has('token')) headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    const download = /^\/files\/(\d{1,15})$/.exec(url.pathname);
+    if (download) {
+      const found = options.files?.(Number(download[1]));
+      if (!found) {
+        response.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end(`There is no exported file ${download[1]} in the store\n`);
+        return;
+      }
+      response.writeHead(200, { ...headers, 'content-type': found.mediaType, 'content-length': String(found.bytes), 'content-disposition': attachmentDisposition(found.name) });
+      if (request.method === 'HEAD') response.end();
+      else createReadStream(found.path).pipe(response);
+      return;
+    }
     const relativePath = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
     const file = join(rendererFolder, relativePath === '' ? 'index.html' : relativePath);
     if (!file.startsWith(rendererFolder + sep) || !existsSync(file) || !statSync(file).isFile()) {

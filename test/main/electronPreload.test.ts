@@ -10,13 +10,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { build } from 'vite';
-import { STUDIO_API_CALLS, STUDIO_API_SUBSCRIPTIONS, type RunStreamEvent } from '../../app/api/types.js';
+import { DESKTOP_CALLS, STUDIO_API_CALLS, STUDIO_API_SUBSCRIPTIONS, type RunStreamEvent } from '../../app/api/types.js';
 import { IPC_CHANNELS, type IpcReply } from '../../main/electron/channels.js';
 import { createStudioBridge, type IpcRendererLike } from '../../main/electron/preloadBridge.js';
 import { repoRoot } from '../support/paths.js';
 import { temporaryFolder } from '../support/runs.js';
 
-const API_NAMES = [...STUDIO_API_CALLS, ...STUDIO_API_SUBSCRIPTIONS].sort();
+// StudioApi, plus the desktop-only calls (a native save dialog) declared next to it
+const API_NAMES = [...STUDIO_API_CALLS, ...STUDIO_API_SUBSCRIPTIONS, ...DESKTOP_CALLS].sort();
 
 /** A fake ipcRenderer that records what is sent and answers invokes with `answer`. */
 function recordingIpc(answer: (channel: string, args: unknown[]) => IpcReply = () => ({ ok: true, value: null })) {

@@ -33,7 +33,7 @@ export async function openStudio(options: { concurrency?: number; query?: string
     process.once('exit', () => cache.remove());
   }
   const service = StudioService.open({ databasePath: join(folder.path, 'studio.db'), concurrency: options.concurrency ?? 1 });
-  const shell = await startWebShell({ api: service, rendererFolder: RENDERER_BUILD_FOLDER });
+  const shell = await startWebShell({ api: service, files: (fileId) => service.downloadableFile(fileId), rendererFolder: RENDERER_BUILD_FOLDER });
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],

@@ -11,6 +11,8 @@ import type {
   ComparisonDetail,
   ComparisonInfo,
   ConfigCheck,
+  ExportFormat,
+  ExportResult,
   NewComparison,
   RunDetail,
   RunInfo,
@@ -165,6 +167,12 @@ export class WebSocketStudioApi implements StudioApi {
   }
   getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]> {
     return this.#call('getAnalyses', [request]);
+  }
+  exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult> {
+    return this.#call('exportRun', [request]);
+  }
+  exportComparison(request: { comparisonId: number }): Promise<ExportResult> {
+    return this.#call('exportComparison', [request]);
   }
 
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {

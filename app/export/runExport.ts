@@ -1,0 +1,95 @@
+/**
+ * Export of a run (model, metrics, report) and of a comparison (report), from the store to files: the one
+ * place the CLI and the service both call. Writes only new files; nothing stored is changed.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ComparisonDetail, ExportFormat, RunDetail } from '../api/types.js';
+import type { StudioStore } from '../store/store.js';
+import { NotFoundError, StateError } from '../validation.js';
+import { metricsCsv, metricsJson } from './metrics.js';
+import { writeFile, type WrittenFile } from './modelFiles.js';
+import type { ModelExportReply, ModelExportTask } from './modelExportWorker.js';
+import { comparisonReportHtml, runReportHtml, type ReportCurves, type ReportSection } from './report.js';
+
+export { EXPORT_FORMATS as RUN_EXPORT_FORMATS } from '../api/types.js';
+export type RunExportFormat = ExportFormat;
+
+/** What `out` is for each format: a folder for tfjs (model.json + weights.bin), a file otherwise. */
+export const DEFAULT_FILE_NAMES: Record<RunExportFormat, string> = {
+  tfjs: 'model',
+  onnx: 'model.onnx',
+  csv: 'metrics.csv',
+  json: 'metrics.json',
+  report: 'report.html',
+};
+
+export function runDetailOf(store: StudioStore, runId: number): RunDetail {
+  return { run: store.getRun(runId), classNames: store.classNames(runId), epochs: store.epochs(runId), transitions: store.transitions(runId), files: store.files(runId) };
+}
+
+function curvesOf(store: StudioStore, runId: number): ReportCurves {
+  const loss = store.stepSeries(runId, ['loss']).get('loss')!;
+  const accuracy = store.epochSeries(runId, 'testAccuracy');
+  const pairs = (steps: number[], values: (number | null)[]) =>
+    steps.flatMap((step, i) => (values[i] === null || !Number.isFinite(values[i]) ? [] : [[step, values[i]] as [number, number]]));
+  return { run: store.getRun(runId), trainLoss: pairs(loss.steps, loss.values), testAccuracy: pairs(accuracy.steps, accuracy.values) };
+}
+
+const MODEL_EXPORT_WORKER = new URL('./modelExportWorker.js', import.meta.url);
+
+/** Runs one model export in its own worker thread (see modelExportWorker.ts) and waits for its files. */
+function exportModelInWorker(task: ModelExportTask): Promise<WrittenFile[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(MODEL_EXPORT_WORKER, { workerData: { kind: 'model-export', task } });
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      outcome();
+      void worker.terminate();
+    };
+    worker.once('message', (reply: ModelExportReply) => settle(() => (reply.ok ? resolve(reply.files) : reject(new Error(reply.message)))));
+    worker.once('error', (error) => settle(() => reject(error)));
+    worker.once('exit', (code) => settle(() => reject(new Error(`The export worker ended (exit code ${code}) before writing ${task.out}`))));
+  });
+}
+
+async function exportModel(store: StudioStore, detail: RunDetail, format: 'tfjs' | 'onnx', out: string, version: string): Promise<WrittenFile[]> {
+  const { run } = detail;
+  const checkpoint = store.latestCheckpoint(run.id);
+  if (!checkpoint) {
+    throw new StateError(
+      `Run ${run.id} (${run.status}) has no checkpoint to export: a run saves one at the end of every epoch and when stopped; let it finish an epoch, or resume it`,
+    );
+  }
+  return exportModelInWorker({
+    config: run.config,
+    checkpointPath: checkpoint.path,
+    classNames: detail.classNames,
+    description: `F-SAM Studio run ${run.id} "${run.name}": ${run.config.optimizer.name} on ${run.config.data.name}, ${run.config.model}, after {step} steps`,
+    format,
+    out,
+    version,
+  });
+}
+
+/** Writes run `runId`'s export in `format` to `out` (a folder for tfjs, a file otherwise) and lists what it wrote. */
+export async function exportRunTo(store: StudioStore, runId: number, format: RunExportFormat, out: string, version: string, sections: readonly ReportSection[] = []): Promise<WrittenFile[]> {
+  const detail = runDetailOf(store, runId);
+  switch (format) {
+    case 'tfjs':
+    case 'onnx':
+      return exportModel(store, detail, format, out, version);
+    case 'csv':
+      return [writeFile(out, metricsCsv(detail.epochs, store.stepsFrom(runId, 0)), 'text/csv; charset=utf-8')];
+    case 'json':
+      return [writeFile(out, metricsJson(detail, store.stepsFrom(runId, 0), version), 'application/json')];
+    case 'report':
+      return [writeFile(out, runReportHtml(detail, curvesOf(store, runId), version, sections), 'text/html; charset=utf-8')];
+  }
+}
+
+export function comparisonReport(store: StudioStore, detail: ComparisonDetail, version: string, sections: readonly ReportSection[] = []): string {
+  if (detail.runs.length === 0) throw new NotFoundError(`Comparison ${detail.comparison.id} has no runs left to report on`);
+  return comparisonReportHtml(detail, detail.runs.map((run) => curvesOf(store, run.id)), version, sections);
+}
