@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applicationDataFolder } from '../../store/location.js';
 import { CATALOG, DOWNLOADABLE_DATASETS, type DownloadableDataset } from './catalog.js';
+import type { DatasetCacheEntry } from '../../api/types.js';
 
 export const COMPLETE_MARKER = 'complete.json';
 export const CACHE_ENV = 'FSAM_DATA_CACHE';
@@ -50,16 +51,8 @@ function folderBytes(folder: string): number {
   return total;
 }
 
-export interface CachedDataset {
-  name: DownloadableDataset;
-  title: string;
-  description: string;
-  cached: boolean;
-  folder: string;
-  /** Bytes on disk, including a partial download. */
-  bytes: number;
-  downloadedAt: number | null;
-}
+/** A data set's state in the cache: the API's DatasetCacheEntry without what only a running process knows. */
+export type CachedDataset = Omit<DatasetCacheEntry, 'name' | 'download' | 'lastError'> & { name: DownloadableDataset };
 
 export function listCachedDatasets(cache: string): CachedDataset[] {
   return DOWNLOADABLE_DATASETS.map((name) => {

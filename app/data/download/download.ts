@@ -13,20 +13,14 @@ import { z } from 'zod';
 import { CATALOG, fileUrl, type Checksum, type DownloadableDataset, type RemoteFile } from './catalog.js';
 import { COMPLETE_MARKER, datasetCacheFolder, readMarker, type CompleteMarker } from './cache.js';
 import { extractTarGz } from './tar.js';
+import type { DatasetDownloadProgress } from '../../api/types.js';
 
 export const MIRROR_ENV = 'FSAM_DATA_MIRROR';
 export const CHECKSUMS_ENV = 'FSAM_DATA_CHECKSUMS';
 
-export interface DownloadProgress {
+/** What the UI shows of a download (DatasetDownloadProgress), plus the data set and where a resumed transfer began. */
+export interface DownloadProgress extends DatasetDownloadProgress {
   dataset: DownloadableDataset;
-  file: string;
-  /** 0-based index of the file among the data set's files. */
-  fileIndex: number;
-  fileCount: number;
-  phase: 'download' | 'verify' | 'unpack' | 'done';
-  receivedBytes: number;
-  /** null while the size is unknown. */
-  totalBytes: number | null;
   /** This transfer continued a broken one from this byte (0: from the start). */
   resumedFrom: number;
 }
