@@ -2,8 +2,7 @@
  * StudioService: the one object behind both shells (Electron IPC, the web shell's WebSocket) and the CLI.
  * It validates every input at this boundary, then drives the store and the run manager.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { AnalysisManager } from '../analysis/manager.js';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
@@ -20,8 +19,7 @@ import { resolveDatabasePath } from '../store/location.js';
 import { StudioStore } from '../store/store.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { PRESETS } from '../training/presets.js';
-import { comparisonReport, exportRunTo } from '../export/runExport.js';
-import { writeFile, type WrittenFile } from '../export/modelFiles.js';
+import { storeComparisonReport, storeRunExport } from '../export/storedExports.js';
 import { downloadableFile, type DownloadableFile } from '../export/downloads.js';
 import { ConfigError, describeIssue } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
@@ -303,41 +301,17 @@ export class StudioService implements StudioApi {
 
   async exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult> {
     const { runId, format } = check(exportRunSchema, request, 'request');
-    this.store.getRun(runId);
-    const folder = this.newExportFolder(runId, format);
-    // tfjs keeps its file names: model.json names weights.bin, and loaders look for both side by side
-    const out = format === 'tfjs' ? folder : join(folder, `run-${runId}-${{ onnx: 'model.onnx', csv: 'metrics.csv', json: 'metrics.json', report: 'report.html' }[format]}`);
-    const written = await exportRunTo(this.store, runId, format, out, readVersion());
-    return { files: this.recordExport(runId, format === 'report' ? 'report' : 'export', written) };
+    return storeRunExport(this.store, runId, format, readVersion());
   }
 
   async exportComparison(request: { comparisonId: number }): Promise<ExportResult> {
     const { comparisonId } = check(exportComparisonSchema, request, 'request');
-    const detail = await this.getComparison(comparisonId);
-    const html = comparisonReport(this.store, detail, readVersion());
-    // comparisons own no files: the report is kept (and deleted) with the comparison's first run
-    const runId = detail.runs[0]!.id;
-    const written = writeFile(join(this.newExportFolder(runId, 'report'), `comparison-${comparisonId}-report.html`), html, 'text/html; charset=utf-8');
-    return { files: this.recordExport(runId, 'report', [written]) };
+    return storeComparisonReport(this.store, await this.getComparison(comparisonId), readVersion());
   }
 
   /** For the shells (not part of StudioApi): an export or report file the user may download or save. */
   downloadableFile(fileId: number): DownloadableFile | undefined {
     return downloadableFile(this.store, fileId);
-  }
-
-  private newExportFolder(runId: number, format: string): string {
-    const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-    const base = join(this.store.runFolder(runId), 'exports', `${stamp}-${format}`);
-    let folder = base;
-    for (let n = 2; existsSync(folder); n++) folder = `${base}-${n}`;
-    return folder;
-  }
-
-  private recordExport(runId: number, kind: 'export' | 'report', written: readonly WrittenFile[]): ExportResult['files'] {
-    return this.store.transaction(() =>
-      written.map((file) => ({ fileId: this.store.addFile(runId, kind, file.path, file.bytes), runId, name: file.name, bytes: file.bytes, mediaType: file.mediaType, path: file.path })),
-    );
   }
 
   onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
