@@ -344,11 +344,33 @@ describe('wasm gradient kernels free what they allocate', () => {
   });
 });
 
+describe('Identity on wasm shares memory', () => {
+  test('a clone keeps its values when either tensor is disposed, and frees nothing twice', async () => {
+    assert.ok(await tf.setBackend('wasm'));
+    const backend = tf.backend() as BackendWasm;
+    const dataIdsBefore = backend.numDataIds();
+    const values = seeded(2 * 3 * 4, 12);
+    const original = tf.tensor3d(values, [2, 3, 4]);
+    const first = tf.clone(original);
+    original.dispose();
+    assert.deepEqual(first.dataSync(), values);
+    const second = tf.clone(first);
+    second.dispose();
+    assert.deepEqual(first.dataSync(), values);
+    first.dispose();
+    assert.equal(backend.numDataIds(), dataIdsBefore);
+    const strings = tf.tensor1d(['a', 'b']);
+    const stringClone = tf.clone(strings);
+    assert.deepEqual(stringClone.dataSync(), ['a', 'b']);
+    tf.dispose([strings, stringClone]);
+  });
+});
+
 describe('registration', () => {
   test('is idempotent and leaves the kernels registered for wasm', () => {
     registerWasmGradientKernels();
     registerWasmGradientKernels();
-    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad']) {
+    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Identity']) {
       assert.ok(tf.getKernel(name, 'wasm'), `${name} is registered`);
     }
   });
