@@ -2,7 +2,8 @@
  * Gradient kernels the wasm backend lacks (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  * DepthwiseConv2dNativeBackpropInput), built only from kernels it has, plus replacements for some it has
  * but that are scalar loops or copies: Conv2DBackpropInput (~13× slower than this), MaxPoolGrad (2×
- * slower, and wrong for windows whose maximum is ≤ 0), BatchMatMul with transposed operands, Identity.
+ * slower, and wrong for windows whose maximum is ≤ 0), BatchMatMul with transposed operands, Identity
+ * and same-type Cast (copies).
  *
  * Every kernel here rewrites the gradient as forward convolutions or matrix products so that XNNPACK
  * (behind wasm's Conv2D, DepthwiseConv2dNative and BatchMatMul) does the arithmetic; the rest is layout
@@ -692,8 +693,22 @@ function identity({ inputs, backend }: KernelArgs): Info {
 /** wasm's own Identity, kept for strings (which do not live on the heap). */
 let wasmIdentity: tf.KernelFunc | undefined;
 
+/** wasm's own Cast, for casts that change the type. */
+let wasmCast: tf.KernelFunc | undefined;
+
+/**
+ * A cast to the type a tensor already has (every ReLU gradient casts its float mask to float32) is an
+ * identity: share the memory as above instead of wasm's copy.
+ */
+function cast({ inputs, backend, attrs }: KernelArgs): Info {
+  const { dtype } = attrs as unknown as tf.CastAttrs;
+  if (inputs.x!.dtype === dtype) return identity({ inputs, backend });
+  return wasmCast!({ inputs, backend: backend as object, attrs }) as Info;
+}
+
 const REPLACEMENTS: tf.KernelConfig[] = [
   { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identity as tf.KernelFunc },
+  { kernelName: tf.Cast, backendName: 'wasm', kernelFunc: cast as tf.KernelFunc },
   { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2dBackpropInput as tf.KernelFunc },
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad as tf.KernelFunc },
   { kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc: batchMatMul as tf.KernelFunc },
@@ -714,6 +729,7 @@ export function registerWasmGradientKernels(): void {
     if (current?.kernelFunc === config.kernelFunc) continue; // already ours
     if (config.kernelName === tf.BatchMatMul) wasmBatchMatMul = current?.kernelFunc;
     if (config.kernelName === tf.Identity) wasmIdentity = current?.kernelFunc;
+    if (config.kernelName === tf.Cast) wasmCast = current?.kernelFunc;
     if (current) tf.unregisterKernel(config.kernelName, 'wasm');
     // keep the replaced kernel's setup: wasm kernels bind their C functions in it, and ours may call them
     tf.registerKernel({ ...config, setupFunc: current?.setupFunc });

@@ -344,8 +344,8 @@ describe('wasm gradient kernels free what they allocate', () => {
   });
 });
 
-describe('Identity on wasm shares memory', () => {
-  test('a clone keeps its values when either tensor is disposed, and frees nothing twice', async () => {
+describe('Identity and same-type Cast on wasm share memory', () => {
+  test('a clone or cast keeps its values when either tensor is disposed, and frees nothing twice; other casts convert', async () => {
     assert.ok(await tf.setBackend('wasm'));
     const backend = tf.backend() as BackendWasm;
     const dataIdsBefore = backend.numDataIds();
@@ -359,6 +359,15 @@ describe('Identity on wasm shares memory', () => {
     assert.deepEqual(first.dataSync(), values);
     first.dispose();
     assert.equal(backend.numDataIds(), dataIdsBefore);
+    const floats = tf.tensor1d([1.5, -2.25]);
+    const sameType = tf.cast(floats, 'float32');
+    const integers = tf.cast(floats, 'int32');
+    floats.dispose();
+    assert.deepEqual(Array.from(sameType.dataSync()), [1.5, -2.25]);
+    assert.equal(integers.dtype, 'int32');
+    assert.deepEqual(Array.from(integers.dataSync()), [1, -2]);
+    tf.dispose([sameType, integers]);
+    assert.equal(backend.numDataIds(), dataIdsBefore);
     const strings = tf.tensor1d(['a', 'b']);
     const stringClone = tf.clone(strings);
     assert.deepEqual(stringClone.dataSync(), ['a', 'b']);
@@ -370,7 +379,7 @@ describe('registration', () => {
   test('is idempotent and leaves the kernels registered for wasm', () => {
     registerWasmGradientKernels();
     registerWasmGradientKernels();
-    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Identity']) {
+    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Identity', 'Cast']) {
       assert.ok(tf.getKernel(name, 'wasm'), `${name} is registered`);
     }
   });
