@@ -192,55 +192,49 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
     x.shape as [number, number, number, number], filterShape, strides, 1, padding, dimRoundingMode, false, 'channelsLast');
   return inScope(backend, (s) => {
     if (info.inChannels <= MAX_IN_CHANNELS_FOR_BATCH_DEPTHWISE) return filterGradByBatchDepthwise(s, x, dy, info);
-    return info.strideHeight === 1 && info.strideWidth === 1 ? filterGradByShiftedGemms(s, x, dy, info) : filterGradByConv(s, x, dy, info);
+    return filterGradByShiftedGemms(s, x, dy, info);
   });
 }
 
 /**
- * Where the depthwise form stops paying. Measured (batch 128, 3×3, fresh tensors, ms, conv form vs
- * depthwise form): Ci=1,Co=16,28² 16.7 vs 6.4; Ci=3,Co=16,32² 24.9 vs 15.8; Ci=4,Co=16,28² 19.0 vs 12.7;
- * Ci=8,Co=16,28² 28.6 vs 28.4; Ci=16,Co=32,14² 16.6 vs 20.2; Ci=32,Co=64,8² 17.6 vs 25.8.
+ * Where the depthwise form stops paying. Measured (batch 128, 3×3, fresh tensors, ms of CPU, depthwise
+ * form vs per-tap products): Ci=1,Co=16,28² 6.7 vs 13.1; Ci=3,Co=16,32² 12.9 vs 12.7; Ci=4,Co=16,28²
+ * 12.5 vs 10.3; Ci=8,Co=16,28² 19.8 vs 15.1; Ci=16,Co=32,14² 15.6 vs 12.7; Ci=32,Co=64,8² 20.7 vs 16.6;
+ * stride 2, Ci=16,Co=32,32² 31.2 vs 20.4.
  */
-const MAX_IN_CHANNELS_FOR_BATCH_DEPTHWISE = 8;
+const MAX_IN_CHANNELS_FOR_BATCH_DEPTHWISE = 2;
 
 /**
- * One regular convolution whose batch is Ci and whose channels are N: x as [Ci, H, W, N], dy as the
- * filter [OH, OW, N, Co]; XNNPACK sums over (oh, ow, n) in one GEMM. Its output [Ci, KH, KW, Co] is dW
- * up to a transpose. Costs: two transposes of dy (ours, then wasm's own into XNNPACK's filter layout).
- */
-function filterGradByConv(s: KernelScope, x: Info, dy: Info, info: ConvInfo): Info {
-  const { pads } = filterGradWindow(info);
-  const xT = transpose(s, x, [3, 1, 2, 0]);
-  const dyT = transpose(s, dy, [1, 2, 0, 3]);
-  const grad = conv2d(s, xT, dyT, [info.dilationHeight, info.dilationWidth], [info.strideHeight, info.strideWidth], pads);
-  return transpose(s, cropFilterWindow(s, grad, info.filterHeight, info.filterWidth), [1, 2, 0, 3]);
-}
-
-/**
- * Stride 1 (ResNets' 3×3 convolutions): per filter tap, dW[kh,kw] = X_tap · dY, one matrix product
- * [Ci, L]·[L, Co] over L = every position of a padded grid [N, Hp, Wp]. dY is dy zero-padded onto that
- * grid, in its own layout (no transpose); X holds the padded images channel by channel, [Ci, N·Hp·Wp], and
- * X_tap is the same buffer read `kh·Wp + kw` elements later — a view, no copy — because the value tap
- * (kh, kw) multiplies with dy at grid position q sits at q + kh·Wp + kw of the padded image. Where dy is
- * padding the product is 0 (a row's last reads spill into the next channel's first values, or into the
- * zero image at the end, always against dy's zero padding). All KH·KW products share dY, so XNNPACK packs
- * it once. Versus the convolution form (ms of CPU, batch 128, 3×3, stride 1, Ci = Co):
- * 32²×16 40 → 29, 16²×32 32 → 27, 8²×64 28.5 → 25.5 (the convolution form paid for two big transposes
- * and wasm's own copy of dy into XNNPACK's filter layout).
+ * Per filter tap, dW[kh,kw] = X_tap · dY, one matrix product [Ci, L]·[L, Co] over L = every position of
+ * a grid [N, Hg, Wg]. dY is dy zero-padded onto that grid, in its own layout (no transpose). X holds the
+ * padded images channel by channel, split by stride phase: phase (a, b) has the padded rows ≡ a (mod sh)
+ * and columns ≡ b (mod sw), so tap kh = sh·u + a reads phase a's grid row oh + u, and X_tap is X's phase
+ * (a, b) read u·Wg + v elements later — a view, no copy. Where dy is padding the product is 0 (a row's
+ * last reads spill into the next channel's or phase's first values, or into the zero image at the end,
+ * always against dy's zero padding). All KH·KW products share dY, so XNNPACK packs it once. Versus the
+ * convolution form (ms of CPU, batch 128, 3×3, stride 1, Ci = Co): 32²×16 40 → 29, 16²×32 32 → 27,
+ * 8²×64 28.5 → 25.5 (the convolution form paid for two big transposes and wasm's own copy of dy into
+ * XNNPACK's filter layout).
  */
 function filterGradByShiftedGemms(s: KernelScope, x: Info, dy: Info, info: ConvInfo): Info {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
-  // the grid holds x at offset (top, left) and every tap's reach from every dy position
-  const gridHeight = Math.max(h + top, oh + kh - 1);
-  const gridWidth = Math.max(w + left, ow + kw - 1);
-  const gridSize = n * gridHeight * gridWidth;
-  const planes = channelPlanes(s, x, gridHeight, gridWidth, top, left); // [Ci·N·Hp·Wp + Hp·Wp]
-  const dyGrid = reshaped(onGrid(s, dy, gridHeight, gridWidth), [1, gridSize, co]);
+  // each phase's grid holds its share of padded x and every tap's reach from every dy position
+  const grid: PhaseGrid = {
+    height: Math.max(Math.ceil((h + top) / sh), oh + Math.floor((kh - 1) / sh)),
+    width: Math.max(Math.ceil((w + left) / sw), ow + Math.floor((kw - 1) / sw)),
+    strideHeight: sh, strideWidth: sw, top, left,
+  };
+  const gridSize = n * grid.height * grid.width;
+  const planes = phasePlanes(s, x, grid);
+  const dyGrid = reshaped(onGrid(s, dy, grid.height, grid.width), [1, gridSize, co]);
   const grad = s.allocate([kh, kw, ci, co]);
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const xTap = s.view(planes, i * gridWidth + j, [1, ci, gridSize]);
+      const phase = (i % sh) * sw + (j % sw);
+      const offset = phase * ci * gridSize + Math.floor(i / sh) * grid.width + Math.floor(j / sw);
+      const xTap = s.view(planes, offset, [1, ci, gridSize]);
       const product = s.run('BatchMatMul', { a: xTap, b: dyGrid }, { transposeA: false, transposeB: false }); // [1, Ci, Co]
       // fresh heap views after every kernel: an allocation that grows wasm memory detaches the old ones
       s.heap(grad).set(s.heap(product), (i * kw + j) * ci * co);
@@ -249,24 +243,41 @@ function filterGradByShiftedGemms(s: KernelScope, x: Info, dy: Info, info: ConvI
   return grad;
 }
 
+/** Where padded x lands: grid rows and columns per phase, the forward strides and padding. */
+interface PhaseGrid {
+  height: number;
+  width: number;
+  strideHeight: number;
+  strideWidth: number;
+  top: number;
+  left: number;
+}
+
 /**
- * x [N, H, W, C] → [C, N, Hp, Wp] with x at rows top.., columns left.. and zeros around, plus one zero
- * image at the end (where the last channel's shifted reads run out). One pass in JavaScript over heap
- * views: wasm's Transpose and PadV2 are scalar loops and two passes (10 ms against 4 for 32²×16).
+ * x [N, H, W, C] → [sh, sw, C, N, Hg, Wg]: padded row R, column K of image n, channel c goes to phase
+ * (R mod sh, K mod sw) at grid position (⌊R/sh⌋, ⌊K/sw⌋); zeros elsewhere, plus one zero image at the end
+ * (where the last shifted reads run out). One pass in JavaScript over heap views: wasm's Transpose and
+ * PadV2 are scalar loops and two passes (10 ms against 4 for 32²×16).
  */
-function channelPlanes(s: KernelScope, x: Info, gridHeight: number, gridWidth: number, top: number, left: number): Info {
+function phasePlanes(s: KernelScope, x: Info, grid: PhaseGrid): Info {
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const image = gridHeight * gridWidth;
+  const { height, width, strideHeight: sh, strideWidth: sw, top, left } = grid;
+  const image = height * width;
   const plane = n * image;
-  const out = s.allocate([c * plane + image]);
+  const out = s.allocate([sh * sw * c * plane + image]);
   const source = s.heap(x);
   const target = s.heap(out).fill(0);
   let read = 0;
   for (let b = 0; b < n; b++) {
     for (let r = 0; r < h; r++) {
-      let write = b * image + (r + top) * gridWidth + left;
-      for (let col = 0; col < w; col++, write++) {
-        for (let channel = 0, at = write; channel < c; channel++, at += plane) target[at] = source[read++]!;
+      const paddedRow = r + top;
+      const rowPhase = paddedRow % sh;
+      const rowStart = rowPhase * sw * c * plane + b * image + ((paddedRow - rowPhase) / sh) * width;
+      for (let col = 0; col < w; col++) {
+        const paddedCol = col + left;
+        const colPhase = paddedCol % sw;
+        let at = rowStart + colPhase * c * plane + (paddedCol - colPhase) / sw;
+        for (let channel = 0; channel < c; channel++, at += plane) target[at] = source[read++]!;
       }
     }
   }
@@ -290,10 +301,11 @@ function onGrid(s: KernelScope, dy: Info, gridHeight: number, gridWidth: number)
 }
 
 /**
- * The same convolution done depthwise: channel n of x is convolved only with dy's image n
- * (channel multiplier Co), and the sum over n comes after. XNNPACK then runs N small GEMMs of
- * K = OH·OW instead of one of K = OH·OW·N, and takes dy's layout as is (no second transpose).
- * Wins when Ci is small, as in a network's first layer.
+ * The filter gradient as one depthwise convolution: x as [Ci, H, W, N] (batch Ci, channels N), dy as a
+ * depthwise filter [OH, OW, N, Co] (channel multiplier Co), so channel n of x is convolved only with
+ * dy's image n, and the sum over n comes after. XNNPACK runs N small GEMMs of K = OH·OW, with M = Ci·KH·KW
+ * rows each; wins when Ci is small, as in a network's first layer, where the per-tap products above
+ * would have only Ci rows.
  */
 function filterGradByBatchDepthwise(s: KernelScope, x: Info, dy: Info, info: ConvInfo): Info {
   const { batchSize: n, inChannels: ci, outChannels: co, filterHeight: kh, filterWidth: kw } = info;

@@ -94,7 +94,7 @@ for (const [batch, height, width] of [[1, 9, 7], [8, 12, 10]] as const) {
     }
   }
 }
-// Non-square kernels and strides, numeric and explicit padding, every filter-gradient strategy (Ci ≤ 8; Ci > 8 stride 1 and other).
+// Non-square kernels and strides, numeric and explicit padding, both filter-gradient strategies (Ci ≤ 2 and > 2).
 CONV_CASES.push(
   { batch: 4, height: 11, width: 8, inChannels: 2, outChannels: 5, kernel: [3, 1], strides: [2, 1], pad: 'same' },
   { batch: 4, height: 11, width: 8, inChannels: 16, outChannels: 5, kernel: [1, 5], strides: [1, 3], pad: 'valid' },
@@ -318,15 +318,18 @@ describe('wasm gradient kernels free what they allocate', () => {
     const w2 = tf.variable(tf.tensor4d(seeded(3 * 3 * 12, 9).map((v) => v * 0.5), [3, 3, 12, 1]));
     const w3 = tf.variable(tf.tensor4d(seeded(3 * 3 * 12 * 10, 10).map((v) => v * 0.1), [3, 3, 12, 10]));
     const w4 = tf.variable(tf.tensor4d(seeded(3 * 3 * 10 * 6, 11).map((v) => v * 0.1), [3, 3, 10, 6]));
+    const gray = tf.tensor4d(seeded(8 * 16 * 16, 13), [8, 16, 16, 1]);
+    const w0 = tf.variable(tf.tensor4d(seeded(3 * 3 * 4, 14), [3, 3, 1, 4]));
     const step = () => {
       const { value, grads } = tf.variableGrads(() => {
-        // Ci 3: batch-depthwise filter gradient; overlapping pooling: MaxPoolGrad by taps
+        // Ci 3: filter gradient by per-tap products; overlapping pooling: MaxPoolGrad by taps
         const h1 = tf.maxPool(tf.relu(tf.conv2d(x, w1, 1, 'same')), 2, 1, 'same');
         // tiling pooling: the elementwise MaxPoolGrad; depthwise gradients with stride 2
         const h2 = tf.depthwiseConv2d(tf.maxPool(h1, 2, 2, 'valid'), w2, 2, 'same');
-        const h3 = tf.conv2d(h2, w3, 2, 'same'); // Ci 12: convolution filter gradient; phase-split input gradient
-        const h4 = tf.conv2d(h3, w4, 1, 'same'); // Ci 10, stride 1: filter gradient by shifted GEMMs (heap views)
-        return tf.sum(tf.square(h4));
+        const h3 = tf.conv2d(h2, w3, 2, 'same'); // Ci 12, stride 2: filter gradient by phases; phase-split input gradient
+        const h4 = tf.conv2d(h3, w4, 1, 'same'); // Ci 10, stride 1
+        const h0 = tf.conv2d(gray, w0, 1, 'same'); // Ci 1: batch-depthwise filter gradient
+        return tf.add(tf.sum(tf.square(h4)), tf.sum(tf.square(h0)));
       });
       tf.dispose([value, ...Object.values(grads)]);
     };
@@ -340,7 +343,7 @@ describe('wasm gradient kernels free what they allocate', () => {
     const start = snapshot();
     for (let i = 0; i < 30; i++) step();
     assert.deepEqual(snapshot(), start);
-    tf.dispose([x, w1, w2, w3, w4]);
+    tf.dispose([x, gray, w0, w1, w2, w3, w4]);
   });
 });
 
