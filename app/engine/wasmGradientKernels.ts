@@ -1,11 +1,13 @@
 /**
  * Gradient kernels the wasm backend lacks (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
- * DepthwiseConv2dNativeBackpropInput), built only from kernels it has, plus replacements for two it has
- * but that are scalar loops: Conv2DBackpropInput (~13× slower than this) and MaxPoolGrad (2× slower,
- * and wrong for windows whose maximum is ≤ 0).
+ * DepthwiseConv2dNativeBackpropInput), built only from kernels it has, plus replacements for some it has
+ * but that are scalar loops or copies: Conv2DBackpropInput (~13× slower than this), MaxPoolGrad (2×
+ * slower, and wrong for windows whose maximum is ≤ 0), BatchMatMul with transposed operands, Identity
+ * and same-type Cast (copies).
  *
- * Every kernel here rewrites the gradient as forward convolutions so that XNNPACK (behind wasm's Conv2D
- * and DepthwiseConv2dNative) does the arithmetic; the rest is layout (Transpose, PadV2, Reverse) and
+ * Every kernel here rewrites the gradient as forward convolutions or matrix products so that XNNPACK
+ * (behind wasm's Conv2D, DepthwiseConv2dNative and BatchMatMul) does the arithmetic; the rest is layout
+ * (Transpose, PadV2, Reverse, or one JavaScript pass over heap views where those are slow) and
  * elementwise kernels. Kernels call the other kernels' kernelFuncs directly, bypassing the engine, so
  * each one frees its own intermediates (KernelScope). Results equal the cpu backend's within float
  * rounding for finite inputs (test/engine/wasmGradientKernels.test.ts); selecting values with one-hot
@@ -24,6 +26,11 @@ interface KernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
+/** The part of the wasm module that forgets a tensor id (what BackendWasm.disposeData calls after freeing). */
+interface WasmDisposer {
+  tfjs: { disposeData(id: number): void };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Calling wasm kernels from inside a kernel
 // ---------------------------------------------------------------------------------------------
@@ -34,6 +41,7 @@ interface KernelArgs {
  */
 class KernelScope {
   private readonly temps: Info[] = [];
+  private readonly views: Info[] = [];
 
   constructor(readonly backend: BackendWasm) {}
 
@@ -52,6 +60,29 @@ class KernelScope {
     return out;
   }
 
+  /** A fresh float32 tensor on the wasm heap whose values the caller writes (through `heap`). */
+  allocate(shape: number[]): Info {
+    const out = this.backend.makeOutput(shape, 'float32');
+    this.temps.push(out);
+    return out;
+  }
+
+  /** The tensor's values on the wasm heap, as a view (no copy; wasm's own readSync copies the whole tensor). */
+  heap(t: Info): Float32Array {
+    return this.backend.typedArrayFromHeap(t) as Float32Array;
+  }
+
+  /**
+   * `shape` elements of `t`'s memory starting `offset` elements in, as a tensor of its own without a copy:
+   * how a GEMM reads a shifted window of a buffer. Views are unregistered, never freed, by `release`.
+   */
+  view(t: Info, offset: number, shape: number[]): Info {
+    const base = this.backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const out = this.backend.makeOutput(shape, 'float32', base + offset * Float32Array.BYTES_PER_ELEMENT);
+    this.views.push(out);
+    return out;
+  }
+
   /** Takes over an intermediate made by another of our kernel functions (which returned it unowned). */
   adopt(t: Info): void {
     this.temps.push(t);
@@ -59,6 +90,15 @@ class KernelScope {
 
   /** Frees every intermediate except `result`, which the caller hands to the engine. */
   release(result: Info | undefined): void {
+    // a view's memory belongs to its base tensor: forget the registration (which also drops any XNNPACK
+    // operator cached on it) without freeing
+    for (const v of this.views) {
+      const data = this.backend.dataIdMap.get(v.dataId);
+      if (!data) continue;
+      (this.backend.wasm as unknown as WasmDisposer).tfjs.disposeData(data.id);
+      this.backend.dataIdMap.delete(v.dataId);
+    }
+    this.views.length = 0;
     for (const t of this.temps) if (t.dataId !== result?.dataId) this.backend.disposeData(t.dataId);
     this.temps.length = 0;
   }
@@ -150,35 +190,122 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   assertChannelsLast(dataFormat, 'Conv2DBackpropFilter');
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, padding, dimRoundingMode, false, 'channelsLast');
-  return inScope(backend, (s) =>
-    info.inChannels <= MAX_IN_CHANNELS_FOR_BATCH_DEPTHWISE ? filterGradByBatchDepthwise(s, x, dy, info) : filterGradByConv(s, x, dy, info));
+  return inScope(backend, (s) => {
+    if (info.inChannels <= MAX_IN_CHANNELS_FOR_BATCH_DEPTHWISE) return filterGradByBatchDepthwise(s, x, dy, info);
+    return filterGradByShiftedGemms(s, x, dy, info);
+  });
 }
 
 /**
- * Where the depthwise form stops paying. Measured (batch 128, 3×3, fresh tensors, ms, conv form vs
- * depthwise form): Ci=1,Co=16,28² 16.7 vs 6.4; Ci=3,Co=16,32² 24.9 vs 15.8; Ci=4,Co=16,28² 19.0 vs 12.7;
- * Ci=8,Co=16,28² 28.6 vs 28.4; Ci=16,Co=32,14² 16.6 vs 20.2; Ci=32,Co=64,8² 17.6 vs 25.8.
+ * Where the depthwise form stops paying. Measured (batch 128, 3×3, fresh tensors, ms of CPU, depthwise
+ * form vs per-tap products): Ci=1,Co=16,28² 6.7 vs 13.1; Ci=3,Co=16,32² 12.9 vs 12.7; Ci=4,Co=16,28²
+ * 12.5 vs 10.3; Ci=8,Co=16,28² 19.8 vs 15.1; Ci=16,Co=32,14² 15.6 vs 12.7; Ci=32,Co=64,8² 20.7 vs 16.6;
+ * stride 2, Ci=16,Co=32,32² 31.2 vs 20.4.
  */
-const MAX_IN_CHANNELS_FOR_BATCH_DEPTHWISE = 8;
+const MAX_IN_CHANNELS_FOR_BATCH_DEPTHWISE = 2;
 
 /**
- * One regular convolution whose batch is Ci and whose channels are N: x as [Ci, H, W, N], dy as the
- * filter [OH, OW, N, Co]; XNNPACK sums over (oh, ow, n) in one GEMM. Its output [Ci, KH, KW, Co] is dW
- * up to a transpose. Costs: two transposes of dy (ours, then wasm's own into XNNPACK's filter layout).
+ * Per filter tap, dW[kh,kw] = X_tap · dY, one matrix product [Ci, L]·[L, Co] over L = every position of
+ * a grid [N, Hg, Wg]. dY is dy zero-padded onto that grid, in its own layout (no transpose). X holds the
+ * padded images channel by channel, split by stride phase: phase (a, b) has the padded rows ≡ a (mod sh)
+ * and columns ≡ b (mod sw), so tap kh = sh·u + a reads phase a's grid row oh + u, and X_tap is X's phase
+ * (a, b) read u·Wg + v elements later — a view, no copy. Where dy is padding the product is 0 (a row's
+ * last reads spill into the next channel's or phase's first values, or into the zero image at the end,
+ * always against dy's zero padding). All KH·KW products share dY, so XNNPACK packs it once. Versus the
+ * convolution form (ms of CPU, batch 128, 3×3, stride 1, Ci = Co): 32²×16 40 → 29, 16²×32 32 → 27,
+ * 8²×64 28.5 → 25.5 (the convolution form paid for two big transposes and wasm's own copy of dy into
+ * XNNPACK's filter layout).
  */
-function filterGradByConv(s: KernelScope, x: Info, dy: Info, info: ConvInfo): Info {
-  const { pads } = filterGradWindow(info);
-  const xT = transpose(s, x, [3, 1, 2, 0]);
-  const dyT = transpose(s, dy, [1, 2, 0, 3]);
-  const grad = conv2d(s, xT, dyT, [info.dilationHeight, info.dilationWidth], [info.strideHeight, info.strideWidth], pads);
-  return transpose(s, cropFilterWindow(s, grad, info.filterHeight, info.filterWidth), [1, 2, 0, 3]);
+function filterGradByShiftedGemms(s: KernelScope, x: Info, dy: Info, info: ConvInfo): Info {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  // each phase's grid holds its share of padded x and every tap's reach from every dy position
+  const grid: PhaseGrid = {
+    height: Math.max(Math.ceil((h + top) / sh), oh + Math.floor((kh - 1) / sh)),
+    width: Math.max(Math.ceil((w + left) / sw), ow + Math.floor((kw - 1) / sw)),
+    strideHeight: sh, strideWidth: sw, top, left,
+  };
+  const gridSize = n * grid.height * grid.width;
+  const planes = phasePlanes(s, x, grid);
+  const dyGrid = reshaped(onGrid(s, dy, grid.height, grid.width), [1, gridSize, co]);
+  const grad = s.allocate([kh, kw, ci, co]);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const phase = (i % sh) * sw + (j % sw);
+      const offset = phase * ci * gridSize + Math.floor(i / sh) * grid.width + Math.floor(j / sw);
+      const xTap = s.view(planes, offset, [1, ci, gridSize]);
+      const product = s.run('BatchMatMul', { a: xTap, b: dyGrid }, { transposeA: false, transposeB: false }); // [1, Ci, Co]
+      // fresh heap views after every kernel: an allocation that grows wasm memory detaches the old ones
+      s.heap(grad).set(s.heap(product), (i * kw + j) * ci * co);
+    }
+  }
+  return grad;
+}
+
+/** Where padded x lands: grid rows and columns per phase, the forward strides and padding. */
+interface PhaseGrid {
+  height: number;
+  width: number;
+  strideHeight: number;
+  strideWidth: number;
+  top: number;
+  left: number;
 }
 
 /**
- * The same convolution done depthwise: channel n of x is convolved only with dy's image n
- * (channel multiplier Co), and the sum over n comes after. XNNPACK then runs N small GEMMs of
- * K = OH·OW instead of one of K = OH·OW·N, and takes dy's layout as is (no second transpose).
- * Wins when Ci is small, as in a network's first layer.
+ * x [N, H, W, C] → [sh, sw, C, N, Hg, Wg]: padded row R, column K of image n, channel c goes to phase
+ * (R mod sh, K mod sw) at grid position (⌊R/sh⌋, ⌊K/sw⌋); zeros elsewhere, plus one zero image at the end
+ * (where the last shifted reads run out). One pass in JavaScript over heap views: wasm's Transpose and
+ * PadV2 are scalar loops and two passes (10 ms against 4 for 32²×16).
+ */
+function phasePlanes(s: KernelScope, x: Info, grid: PhaseGrid): Info {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const { height, width, strideHeight: sh, strideWidth: sw, top, left } = grid;
+  const image = height * width;
+  const plane = n * image;
+  const out = s.allocate([sh * sw * c * plane + image]);
+  const source = s.heap(x);
+  const target = s.heap(out).fill(0);
+  let read = 0;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < h; r++) {
+      const paddedRow = r + top;
+      const rowPhase = paddedRow % sh;
+      const rowStart = rowPhase * sw * c * plane + b * image + ((paddedRow - rowPhase) / sh) * width;
+      for (let col = 0; col < w; col++) {
+        const paddedCol = col + left;
+        const colPhase = paddedCol % sw;
+        let at = rowStart + colPhase * c * plane + (paddedCol - colPhase) / sw;
+        for (let channel = 0; channel < c; channel++, at += plane) target[at] = source[read++]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** dy [N, OH, OW, C] placed at the top left of an [N, Hp, Wp, C] grid of zeros (row copies). */
+function onGrid(s: KernelScope, dy: Info, gridHeight: number, gridWidth: number): Info {
+  const [n, oh, ow, c] = dy.shape as [number, number, number, number];
+  const out = s.allocate([n, gridHeight, gridWidth, c]);
+  const source = s.heap(dy);
+  const target = s.heap(out).fill(0);
+  const row = ow * c;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const from = (b * oh + r) * row;
+      target.set(source.subarray(from, from + row), (b * gridHeight + r) * gridWidth * c);
+    }
+  }
+  return out;
+}
+
+/**
+ * The filter gradient as one depthwise convolution: x as [Ci, H, W, N] (batch Ci, channels N), dy as a
+ * depthwise filter [OH, OW, N, Co] (channel multiplier Co), so channel n of x is convolved only with
+ * dy's image n, and the sum over n comes after. XNNPACK runs N small GEMMs of K = OH·OW, with M = Ci·KH·KW
+ * rows each; wins when Ci is small, as in a network's first layer, where the per-tap products above
+ * would have only Ci rows.
  */
 function filterGradByBatchDepthwise(s: KernelScope, x: Info, dy: Info, info: ConvInfo): Info {
   const { batchSize: n, inChannels: ci, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
@@ -325,7 +452,6 @@ function conv2dBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
  */
 interface PhasePlan {
   lead: number;
-  trail: number;
   taps: number;
   padBefore: number;
   padAfter: number;
@@ -343,19 +469,39 @@ function phasePlan(filter: number, stride: number, forwardPadBefore: number, dyL
   const after = phaseLength + taps - 1 - before - dyLength;
   // Padding cannot be negative: a negative "before" becomes leading rows to cut, a negative "after" trailing ones.
   return {
-    lead, trail: stride * taps - filter - lead, taps, phaseLength,
+    lead, taps, phaseLength,
     padBefore: Math.max(0, before), padAfter: Math.max(0, after), cropBefore: Math.max(0, -before),
   };
 }
 
-/** [KH, KW, Ci, Co] → [Mh, Mw, Co, (a, b, Ci)]: the flipped filter's taps for each output phase. */
+/**
+ * [KH, KW, Ci, Co] → [Mh, Mw, Co, (a, b, Ci)]: the flipped filter's taps for each output phase. Tap m of
+ * phase a is row s·m + s−1−a of the flipped filter padded with `lead` rows in front (zero outside it).
+ * Written in one JavaScript pass: filters are small, and wasm's Reverse and Transpose are scalar loops
+ * with a high cost per element (20 ms per ResNet-20 step for these few thousand values).
+ */
 function phaseFilters(s: KernelScope, filter: Info, rows: PhasePlan, cols: PhasePlan, sh: number, sw: number): Info {
-  const [, , ci, co] = filter.shape as [number, number, number, number];
-  const flipped = transpose(s, s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]); // [KH, KW, Co, Ci]
-  const padded = pad(s, flipped, [[rows.lead, rows.trail], [cols.lead, cols.trail], [0, 0], [0, 0]]); // [sh·Mh, sw·Mw, Co, Ci]
-  // Tap s·m + s−1−a of a block belongs to phase a: reverse within blocks, then move the phases next to Ci.
-  const byPhase = s.run('Reverse', { x: reshaped(padded, [rows.taps, sh, cols.taps, sw, co, ci]) }, { dims: [1, 3] });
-  return reshaped(transpose(s, byPhase, [0, 2, 4, 1, 3, 5]), [rows.taps, cols.taps, co, sh * sw * ci]);
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const out = s.allocate([rows.taps, cols.taps, co, sh * sw * ci]);
+  const source = s.heap(filter);
+  const target = s.heap(out);
+  let write = 0;
+  for (let mh = 0; mh < rows.taps; mh++) {
+    for (let mw = 0; mw < cols.taps; mw++) {
+      for (let o = 0; o < co; o++) {
+        for (let a = 0; a < sh; a++) {
+          const flippedRow = sh * mh + sh - 1 - a - rows.lead;
+          for (let b = 0; b < sw; b++) {
+            const flippedCol = sw * mw + sw - 1 - b - cols.lead;
+            const inside = flippedRow >= 0 && flippedRow < kh && flippedCol >= 0 && flippedCol < kw;
+            const base = inside ? (((kh - 1 - flippedRow) * kw + (kw - 1 - flippedCol)) * ci) * co + o : 0;
+            for (let i = 0; i < ci; i++) target[write++] = inside ? source[base + i * co]! : 0;
+          }
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -538,7 +684,43 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): Info {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Identity without a copy
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * wasm's Identity copies its input; the engine calls it for every tensor a gradient saves for the
+ * backward pass (165 copies per ResNet-20 step, 19 ms of CPU). Tensors are immutable (a variable's assign
+ * swaps its data), so the output can share the input's memory, as the cpu backend and wasm's own
+ * Reshape do: one more reference, no copy.
+ */
+function identity({ inputs, backend }: KernelArgs): Info {
+  const x = inputs.x!;
+  const wasm = backend as BackendWasm;
+  if (x.dtype === 'string') return wasmIdentity!({ inputs, backend: wasm }) as Info;
+  wasm.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** wasm's own Identity, kept for strings (which do not live on the heap). */
+let wasmIdentity: tf.KernelFunc | undefined;
+
+/** wasm's own Cast, for casts that change the type. */
+let wasmCast: tf.KernelFunc | undefined;
+
+/**
+ * A cast to the type a tensor already has (every ReLU gradient casts its float mask to float32) is an
+ * identity: share the memory as above instead of wasm's copy.
+ */
+function cast({ inputs, backend, attrs }: KernelArgs): Info {
+  const { dtype } = attrs as unknown as tf.CastAttrs;
+  if (inputs.x!.dtype === dtype) return identity({ inputs, backend });
+  return wasmCast!({ inputs, backend: backend as object, attrs }) as Info;
+}
+
 const REPLACEMENTS: tf.KernelConfig[] = [
+  { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identity as tf.KernelFunc },
+  { kernelName: tf.Cast, backendName: 'wasm', kernelFunc: cast as tf.KernelFunc },
   { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2dBackpropInput as tf.KernelFunc },
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad as tf.KernelFunc },
   { kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc: batchMatMul as tf.KernelFunc },
@@ -558,6 +740,8 @@ export function registerWasmGradientKernels(): void {
     const current = tf.getKernel(config.kernelName, 'wasm');
     if (current?.kernelFunc === config.kernelFunc) continue; // already ours
     if (config.kernelName === tf.BatchMatMul) wasmBatchMatMul = current?.kernelFunc;
+    if (config.kernelName === tf.Identity) wasmIdentity = current?.kernelFunc;
+    if (config.kernelName === tf.Cast) wasmCast = current?.kernelFunc;
     if (current) tf.unregisterKernel(config.kernelName, 'wasm');
     // keep the replaced kernel's setup: wasm kernels bind their C functions in it, and ours may call them
     tf.registerKernel({ ...config, setupFunc: current?.setupFunc });

@@ -8,6 +8,12 @@
  * closed form
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))
  * which includes the gradient through the batch mean and variance (ordinary training-mode BN).
+ *
+ * Every per-channel scale-and-shift of a feature map (x − μ, γ·x̂ + β, and the backward pass's terms) is
+ * one 1×1 depthwise convolution with a bias: on wasm XNNPACK does it in one vectorised pass, where a
+ * broadcast Mul, Sub or Add over [N, H, W, C] by [C] is a scalar loop each. So the forward pass
+ * computes y = x·(γ/σ) + (β − μ·γ/σ) directly and keeps x − μ (not x̂) for the backward pass, which is
+ *   dx = dy·a + (x − μ)·b + c  with  a = γ/σ,  b = −a·mean(dy·x̂)/σ,  c = −a·mean(dy).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -32,6 +38,18 @@ function channelMeans(x: tf.Tensor, batchMeanRow: tf.Tensor2D): tf.Tensor1D {
 }
 
 /**
+ * x·scale + shift per channel (the last axis). For feature maps, a 1×1 depthwise convolution with a bias
+ * (bit-identical to the multiply-add on wasm, a third of its time); otherwise broadcasting.
+ */
+function channelAffine(x: tf.Tensor, scale: tf.Tensor1D, shift?: tf.Tensor1D): tf.Tensor {
+  if (x.rank !== 4) return shift ? tf.add(tf.mul(x, scale), shift) : tf.mul(x, scale);
+  const channels = x.shape[3]!;
+  return tf.fused.depthwiseConv2d({
+    x: x as tf.Tensor4D, filter: tf.reshape(scale, [1, 1, channels, 1]), strides: 1, pad: 'valid', bias: shift,
+  });
+}
+
+/**
  * Normalises x (channels last; rank 2 or 4) with its batch statistics, scales by gamma, shifts by beta.
  * `onStatistics` receives the batch mean and variance (for the moving averages) inside the caller's scope.
  */
@@ -49,18 +67,20 @@ export function batchNormTraining(
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const batchMeanRow = tf.fill([1, rows], 1 / rows) as tf.Tensor2D;
     const mean = channelMeans(input, batchMeanRow);
-    const centered = tf.sub(input, mean);
+    const centered = channelAffine(input, tf.onesLike(mean), tf.neg(mean));
     const variance = channelMeans(tf.square(centered), batchMeanRow);
     const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
-    const normalized = tf.mul(centered, inverseStd);
     onStatistics?.({ mean, variance, count });
-    save([normalized, inverseStd, scale, batchMeanRow]);
-    const value = tf.add(tf.mul(normalized, scale), offset);
+    save([centered, inverseStd, scale, batchMeanRow]);
+    const outputScale = tf.mul(scale, inverseStd) as tf.Tensor1D;
+    const value = channelAffine(input, outputScale, tf.sub(offset, tf.mul(mean, outputScale)) as tf.Tensor1D);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xHat, invStd, gammaSaved, meanRow] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D];
+      const [xCentered, invStd, gammaSaved, meanRow] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D];
       const meanDy = channelMeans(dy, meanRow);
-      const meanDyXHat = channelMeans(tf.mul(dy, xHat), meanRow);
-      const dx = tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(xHat, meanDyXHat)), tf.mul(invStd, gammaSaved));
+      const meanDyXHat = tf.mul(channelMeans(tf.mul(dy, xCentered), meanRow), invStd) as tf.Tensor1D;
+      const dyScale = tf.mul(gammaSaved, invStd) as tf.Tensor1D;
+      const centeredScale = tf.neg(tf.mul(dyScale, tf.mul(meanDyXHat, invStd))) as tf.Tensor1D;
+      const dx = tf.add(channelAffine(dy, dyScale, tf.neg(tf.mul(dyScale, meanDy)) as tf.Tensor1D), channelAffine(xCentered, centeredScale));
       return [dx, tf.mul(meanDyXHat, count), tf.mul(meanDy, count)];
     };
     return { value, gradFunc };

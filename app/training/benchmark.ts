@@ -21,6 +21,11 @@ export interface StepTiming {
   optimizer: OptimizerName;
   medianMs: number;
   minMs: number;
+  /**
+   * Median CPU time of this process during a step. wasm and cpu compute on the calling thread, so on a
+   * machine shared with other work this is the steadier figure: wall time also counts waiting for a core.
+   */
+  medianCpuMs: number;
   timedSteps: number;
 }
 
@@ -46,20 +51,25 @@ export async function benchmarkSteps(options: BenchmarkOptions): Promise<StepTim
     const contestants = options.optimizers.map((name) => {
       const network = new Network(buildModelSpec(model, inputShape, 10), { seed: 1 });
       const optimizer = new TrainingOptimizer(parseOptimizerConfig({ name, lr: 0.01 }), network.parameters);
-      return { name, network, optimizer, times: [] as number[] };
+      return { name, network, optimizer, times: [] as number[], cpuTimes: [] as number[] };
     });
     for (let step = 0; step < options.warmupSteps + options.timedSteps; step++) {
       for (const contestant of contestants) {
         const start = performance.now();
+        const cpuStart = process.cpuUsage();
         const packed = contestant.optimizer.step((w, mode) => softmaxCrossEntropy(contestant.network.forward(w, x, mode), labels), 0.01);
         await packed.data();
         packed.dispose();
-        if (step >= options.warmupSteps) contestant.times.push(performance.now() - start);
+        if (step >= options.warmupSteps) {
+          contestant.times.push(performance.now() - start);
+          const cpu = process.cpuUsage(cpuStart);
+          contestant.cpuTimes.push((cpu.user + cpu.system) / 1000);
+        }
       }
       options.onProgress?.(`${model}: step ${step + 1}/${options.warmupSteps + options.timedSteps}`);
     }
-    for (const { name, network, optimizer, times } of contestants) {
-      timings.push({ model, optimizer: name, medianMs: median(times), minMs: Math.min(...times), timedSteps: times.length });
+    for (const { name, network, optimizer, times, cpuTimes } of contestants) {
+      timings.push({ model, optimizer: name, medianMs: median(times), minMs: Math.min(...times), medianCpuMs: median(cpuTimes), timedSteps: times.length });
       optimizer.dispose();
       network.dispose();
     }

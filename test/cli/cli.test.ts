@@ -84,6 +84,7 @@ test('bench --json reports step times and the store\'s ingestion rate', async ()
   assert.equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout);
   assert.deepEqual(report.steps.map((s: { optimizer: string }) => s.optimizer), ['sgd', 'fsam']);
+  assert.ok(report.steps.every((s: { medianCpuMs: number }) => s.medianCpuMs > 0 && Number.isFinite(s.medianCpuMs)), 'CPU time per step');
   assert.equal(report.storeIngestion.rows, 200_000);
   assert.ok(report.storeIngestion.rowsPerSecond > 0 && Number.isFinite(report.storeIngestion.rowsPerSecond));
   assert.deepEqual(report.augmentation.map((a: { transforms: string }) => a.transforms), ['crop,flip,cutout', 'crop', 'flip', 'cutout']);

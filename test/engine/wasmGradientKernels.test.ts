@@ -94,7 +94,7 @@ for (const [batch, height, width] of [[1, 9, 7], [8, 12, 10]] as const) {
     }
   }
 }
-// Non-square kernels and strides, numeric and explicit padding, both filter-gradient strategies (Ci ≤ 8 and > 8).
+// Non-square kernels and strides, numeric and explicit padding, both filter-gradient strategies (Ci ≤ 2 and > 2).
 CONV_CASES.push(
   { batch: 4, height: 11, width: 8, inChannels: 2, outChannels: 5, kernel: [3, 1], strides: [2, 1], pad: 'same' },
   { batch: 4, height: 11, width: 8, inChannels: 16, outChannels: 5, kernel: [1, 5], strides: [1, 3], pad: 'valid' },
@@ -104,6 +104,9 @@ CONV_CASES.push(
   { batch: 2, height: 8, width: 13, inChannels: 10, outChannels: 3, kernel: [3, 3], strides: [1, 2], pad: [[0, 0], [4, 0], [0, 1], [0, 0]] },
   { batch: 16, height: 28, width: 28, inChannels: 1, outChannels: 16, kernel: [3, 3], strides: [1, 1], pad: 'same' },
   { batch: 8, height: 14, width: 14, inChannels: 16, outChannels: 32, kernel: [3, 3], strides: [1, 1], pad: 'same' },
+  // stride 1 with Ci > 8 (the shifted-GEMM filter gradient): padding wider than the kernel, a non-square kernel
+  { batch: 2, height: 8, width: 13, inChannels: 10, outChannels: 3, kernel: [3, 3], strides: [1, 1], pad: [[0, 0], [4, 0], [0, 1], [0, 0]] },
+  { batch: 3, height: 7, width: 9, inChannels: 9, outChannels: 11, kernel: [2, 4], strides: [1, 1], pad: 'same' },
 );
 
 function describeCase(c: { batch: number; height: number; width: number; inChannels: number; kernel: Pair; strides: Pair; pad: Pad }, extra: string): string {
@@ -314,14 +317,19 @@ describe('wasm gradient kernels free what they allocate', () => {
     const w1 = tf.variable(tf.tensor4d(seeded(3 * 3 * 3 * 12, 8), [3, 3, 3, 12]));
     const w2 = tf.variable(tf.tensor4d(seeded(3 * 3 * 12, 9).map((v) => v * 0.5), [3, 3, 12, 1]));
     const w3 = tf.variable(tf.tensor4d(seeded(3 * 3 * 12 * 10, 10).map((v) => v * 0.1), [3, 3, 12, 10]));
+    const w4 = tf.variable(tf.tensor4d(seeded(3 * 3 * 10 * 6, 11).map((v) => v * 0.1), [3, 3, 10, 6]));
+    const gray = tf.tensor4d(seeded(8 * 16 * 16, 13), [8, 16, 16, 1]);
+    const w0 = tf.variable(tf.tensor4d(seeded(3 * 3 * 4, 14), [3, 3, 1, 4]));
     const step = () => {
       const { value, grads } = tf.variableGrads(() => {
-        // Ci 3: batch-depthwise filter gradient; overlapping pooling: MaxPoolGrad by taps
+        // Ci 3: filter gradient by per-tap products; overlapping pooling: MaxPoolGrad by taps
         const h1 = tf.maxPool(tf.relu(tf.conv2d(x, w1, 1, 'same')), 2, 1, 'same');
         // tiling pooling: the elementwise MaxPoolGrad; depthwise gradients with stride 2
         const h2 = tf.depthwiseConv2d(tf.maxPool(h1, 2, 2, 'valid'), w2, 2, 'same');
-        const h3 = tf.conv2d(h2, w3, 2, 'same'); // Ci 12: convolution filter gradient; phase-split input gradient
-        return tf.sum(tf.square(h3));
+        const h3 = tf.conv2d(h2, w3, 2, 'same'); // Ci 12, stride 2: filter gradient by phases; phase-split input gradient
+        const h4 = tf.conv2d(h3, w4, 1, 'same'); // Ci 10, stride 1
+        const h0 = tf.conv2d(gray, w0, 1, 'same'); // Ci 1: batch-depthwise filter gradient
+        return tf.add(tf.sum(tf.square(h4)), tf.sum(tf.square(h0)));
       });
       tf.dispose([value, ...Object.values(grads)]);
     };
@@ -335,7 +343,38 @@ describe('wasm gradient kernels free what they allocate', () => {
     const start = snapshot();
     for (let i = 0; i < 30; i++) step();
     assert.deepEqual(snapshot(), start);
-    tf.dispose([x, w1, w2, w3]);
+    tf.dispose([x, gray, w0, w1, w2, w3, w4]);
+  });
+});
+
+describe('Identity and same-type Cast on wasm share memory', () => {
+  test('a clone or cast keeps its values when either tensor is disposed, and frees nothing twice; other casts convert', async () => {
+    assert.ok(await tf.setBackend('wasm'));
+    const backend = tf.backend() as BackendWasm;
+    const dataIdsBefore = backend.numDataIds();
+    const values = seeded(2 * 3 * 4, 12);
+    const original = tf.tensor3d(values, [2, 3, 4]);
+    const first = tf.clone(original);
+    original.dispose();
+    assert.deepEqual(first.dataSync(), values);
+    const second = tf.clone(first);
+    second.dispose();
+    assert.deepEqual(first.dataSync(), values);
+    first.dispose();
+    assert.equal(backend.numDataIds(), dataIdsBefore);
+    const floats = tf.tensor1d([1.5, -2.25]);
+    const sameType = tf.cast(floats, 'float32');
+    const integers = tf.cast(floats, 'int32');
+    floats.dispose();
+    assert.deepEqual(Array.from(sameType.dataSync()), [1.5, -2.25]);
+    assert.equal(integers.dtype, 'int32');
+    assert.deepEqual(Array.from(integers.dataSync()), [1, -2]);
+    tf.dispose([sameType, integers]);
+    assert.equal(backend.numDataIds(), dataIdsBefore);
+    const strings = tf.tensor1d(['a', 'b']);
+    const stringClone = tf.clone(strings);
+    assert.deepEqual(stringClone.dataSync(), ['a', 'b']);
+    tf.dispose([strings, stringClone]);
   });
 });
 
@@ -343,7 +382,7 @@ describe('registration', () => {
   test('is idempotent and leaves the kernels registered for wasm', () => {
     registerWasmGradientKernels();
     registerWasmGradientKernels();
-    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad']) {
+    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Identity', 'Cast']) {
       assert.ok(tf.getKernel(name, 'wasm'), `${name} is registered`);
     }
   });
