@@ -2,8 +2,8 @@
  * The HTML report of a comparison or of one run: one self-contained file (inline SVG charts, inline CSS,
  * no script, no font, no link), so it can be mailed, archived or printed as is.
  *
- * Hook for later sections (sharpness, Hessian, loss landscape from app/analysis): pass them as
- * `sections` — each is a title and an HTML fragment the caller has escaped — and they follow the summary.
+ * More sections (the runs' sharpness analyses, analysisSection.ts) follow the summary: each is a title and
+ * an HTML fragment its producer has escaped.
  */
 import type { ComparisonDetail, Estimate, RunDetail, RunInfo } from '../api/types.js';
 import { escapeHtml, lineChartSvg, type ChartSeries } from './svgChart.js';
@@ -39,6 +39,14 @@ function armColors(arms: readonly { arm: string; optimizer: string }[]): Map<str
     } else colors.set(arm, PALETTE[next++ % PALETTE.length]!);
   }
   return colors;
+}
+
+/** The colour each of `runs` is drawn in: its arm's (its optimizer's outside a comparison), as in the curves. */
+export function runColors(runs: readonly RunInfo[]): (run: RunInfo) => string {
+  const armOf = (run: RunInfo) => run.arm ?? run.config.optimizer.name;
+  const arms = [...new Set(runs.map(armOf))].map((arm) => ({ arm, optimizer: runs.find((run) => armOf(run) === arm)!.config.optimizer.name }));
+  const colors = armColors(arms);
+  return (run) => colors.get(armOf(run)) ?? PALETTE[0]!;
 }
 
 /** Mean value per bucket of `size` steps, keyed by the bucket's last step. */

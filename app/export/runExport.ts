@@ -3,13 +3,14 @@
  * place the CLI and the service both call. Writes only new files; nothing stored is changed.
  */
 import { Worker } from 'node:worker_threads';
-import type { ComparisonDetail, ExportFormat, RunDetail } from '../api/types.js';
+import type { ComparisonDetail, ExportFormat, RunDetail, RunInfo } from '../api/types.js';
 import type { StudioStore } from '../store/store.js';
 import { NotFoundError, StateError } from '../validation.js';
 import { metricsCsv, metricsJson } from './metrics.js';
 import { writeFile, type WrittenFile } from './modelFiles.js';
 import type { ModelExportReply, ModelExportTask } from './modelExportWorker.js';
-import { comparisonReportHtml, runReportHtml, type ReportCurves, type ReportSection } from './report.js';
+import { analysisSection } from './analysisSection.js';
+import { comparisonReportHtml, runColors, runReportHtml, type ReportCurves, type ReportSection } from './report.js';
 
 export { EXPORT_FORMATS as RUN_EXPORT_FORMATS } from '../api/types.js';
 export type RunExportFormat = ExportFormat;
@@ -74,7 +75,7 @@ async function exportModel(store: StudioStore, detail: RunDetail, format: 'tfjs'
 }
 
 /** Writes run `runId`'s export in `format` to `out` (a folder for tfjs, a file otherwise) and lists what it wrote. */
-export async function exportRunTo(store: StudioStore, runId: number, format: RunExportFormat, out: string, version: string, sections: readonly ReportSection[] = []): Promise<WrittenFile[]> {
+export async function exportRunTo(store: StudioStore, runId: number, format: RunExportFormat, out: string, version: string): Promise<WrittenFile[]> {
   const detail = runDetailOf(store, runId);
   switch (format) {
     case 'tfjs':
@@ -85,11 +86,17 @@ export async function exportRunTo(store: StudioStore, runId: number, format: Run
     case 'json':
       return [writeFile(out, metricsJson(detail, store.stepsFrom(runId, 0), version), 'application/json')];
     case 'report':
-      return [writeFile(out, runReportHtml(detail, curvesOf(store, runId), version, sections), 'text/html; charset=utf-8')];
+      return [writeFile(out, runReportHtml(detail, curvesOf(store, runId), version, reportSections(store, [detail.run])), 'text/html; charset=utf-8')];
   }
 }
 
-export function comparisonReport(store: StudioStore, detail: ComparisonDetail, version: string, sections: readonly ReportSection[] = []): string {
+export function comparisonReport(store: StudioStore, detail: ComparisonDetail, version: string): string {
   if (detail.runs.length === 0) throw new NotFoundError(`Comparison ${detail.comparison.id} has no runs left to report on`);
-  return comparisonReportHtml(detail, detail.runs.map((run) => curvesOf(store, run.id)), version, sections);
+  return comparisonReportHtml(detail, detail.runs.map((run) => curvesOf(store, run.id)), version, reportSections(store, detail.runs));
+}
+
+/** What a report shows after its summary: the runs' sharpness analyses, when they have any. */
+function reportSections(store: StudioStore, runs: readonly RunInfo[]): ReportSection[] {
+  const sharpness = analysisSection(runs, store.analyses.ofRuns(runs.map((run) => run.id)), runColors(runs));
+  return sharpness ? [sharpness] : [];
 }

@@ -4,6 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { filterNormalizedDirection } from '../../app/analysis/landscape.js';
@@ -143,6 +144,20 @@ describe('analysis of a trained run', () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /SAM sharpness \(ρ = 0\.05\)/);
     assert.match(text.stdout, /top Hessian eigenvalue/);
+  });
+
+  test("a run's HTML report carries its newest sharpness analysis: the table and the loss curve", async () => {
+    const [newest] = (await service.getAnalyses({ runIds: [runId] })).filter((analysis) => analysis.status === 'completed');
+    assert.ok(newest?.result, 'the run has a completed analysis');
+    const { files } = await service.exportRun({ runId, format: 'report' });
+    const html = readFileSync(files[0]!.path, 'utf8');
+    const section = html.slice(html.indexOf('<h2>Sharpness</h2>'));
+    assert.ok(html.includes('<h2>Sharpness</h2>'), 'the report has a Sharpness section');
+    const shown = (value: number) => (Math.abs(value) >= 1000 || (Math.abs(value) < 1e-3 && value !== 0) ? value.toExponential(2) : value.toFixed(4));
+    assert.ok(section.includes(`<td class="num">${shown(newest.result.sharpness.mean)}</td>`), 'the stored sharpness is in the table');
+    assert.ok(section.includes(`${newest.result.hessian.iterations} iterations`), 'the eigenvalue says how many iterations it took');
+    assert.match(section, /<svg[^>]*aria-label="Loss along a filter-normalised random direction"/);
+    assert.ok(!/<script|<link|src="http/.test(html), 'still self-contained');
   });
 
   test('two runs analysed with the same seed are measured on the same examples along the same random draws', { timeout: 300_000 }, async () => {
