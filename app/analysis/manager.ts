@@ -56,12 +56,33 @@ export class AnalysisManager {
   /** Ends what is queued or running (as interrupted: nothing half-done is kept). */
   async shutdown(): Promise<void> {
     this.closed = true;
-    for (const { analysisId } of this.queue.splice(0)) this.finish(analysisId, () => this.store.analyses.end(analysisId, 'interrupted', 'the studio closed before this analysis started; start it again'));
-    const running = [...this.workers.entries()];
+    await this.stopWhere(() => true, 'the studio closed before this analysis ended; start it again');
+  }
+
+  /** Ends the analyses of a run about to be deleted: its queued ones are dropped, a running one's worker is stopped. */
+  async cancelRun(runId: number): Promise<void> {
+    await this.stopWhere((analysisId) => this.started.get(analysisId)?.runId === runId, 'its run was deleted');
+  }
+
+  /** Analyses computing now (a worker each). */
+  get runningCount(): number {
+    return this.workers.size;
+  }
+
+  /** Ends every queued or running analysis `selected` picks, as interrupted with `reason`; resolves once their workers have exited. */
+  private async stopWhere(selected: (analysisId: number) => boolean, reason: string): Promise<void> {
+    const interrupt = (analysisId: number) => this.finish(analysisId, () => this.store.analyses.end(analysisId, 'interrupted', reason));
+    for (let index = this.queue.length - 1; index >= 0; index--) {
+      const { analysisId } = this.queue[index]!;
+      if (!selected(analysisId)) continue;
+      this.queue.splice(index, 1);
+      interrupt(analysisId);
+    }
+    const running = [...this.workers.entries()].filter(([analysisId]) => selected(analysisId));
     await Promise.all(
       running.map(([analysisId, worker]) => {
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        this.finish(analysisId, () => this.store.analyses.end(analysisId, 'interrupted', 'the studio closed while this analysis ran; start it again'));
+        interrupt(analysisId);
         void worker.terminate();
         return exited;
       }),

@@ -231,7 +231,11 @@ export class StudioService implements StudioApi {
   }
 
   async deleteRun(runId: number): Promise<void> {
-    await this.manager.delete(check(runIdSchema, runId, 'runId'));
+    const id = check(runIdSchema, runId, 'runId');
+    this.store.getRun(id);
+    // its analyses read the run's checkpoint, which goes with the run
+    await this.analyses.cancelRun(id);
+    await this.manager.delete(id);
   }
 
   async metricSeries(request: SeriesRequest): Promise<Series[]> {
@@ -295,7 +299,7 @@ export class StudioService implements StudioApi {
     const id = check(comparisonIdSchema, comparisonId, 'comparisonId');
     const { withRuns } = check(deleteComparisonOptionsSchema, options, 'options');
     const { runIds } = this.store.getComparison(id);
-    if (withRuns) for (const runId of runIds) await this.manager.delete(runId);
+    if (withRuns) for (const runId of runIds) await this.deleteRun(runId);
     this.store.deleteComparison(id, false);
   }
 

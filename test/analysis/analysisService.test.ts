@@ -219,8 +219,10 @@ describe('analysis of a trained run', () => {
     const started = await service.analyzeRun({ runId: run.id, ...SMALL });
     const ended = service.analyses.waitForEnd(started.id);
     await service.deleteRun(run.id);
+    assert.equal(service.analyses.runningCount, 0, 'its worker was stopped with the run');
     const analysis = await ended;
-    assert.equal(analysis.status, 'failed');
+    assert.equal(analysis.status, 'interrupted');
+    assert.equal(analysis.message, 'its run was deleted');
     assert.equal(service.store.analyses.find(started.id), undefined);
     assert.ok((await service.getAnalyses({ runIds: [runId] })).length > 0, 'the other run keeps its analyses');
   });
