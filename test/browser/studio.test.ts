@@ -186,3 +186,31 @@ test('measured: opening a run of 100,000 steps, and frame times while four runs 
     await studio.close();
   }
 });
+
+test('under label noise, Compare charts train accuracy on the noisy and on the clean labels per arm', async () => {
+  const studio = await openStudio({ concurrency: 2 });
+  const { page, service } = studio;
+  try {
+    const compare = async (name: string, labelNoise?: { kind: 'symmetric'; fraction: number }) => {
+      const { comparison } = await service.createComparison({ name, config: { ...tinyRunConfig({ epochs: 2 }), ...(labelNoise ? { labelNoise } : {}) }, arms: [{ optimizer: { name: 'sgd' } }, { optimizer: { name: 'fsam' } }], seeds: [1] });
+      for (const runId of comparison.runIds) await service.manager.waitForEnd(runId);
+      return comparison.id;
+    };
+    const noisy = await compare('noisy labels', { kind: 'symmetric', fraction: 0.4 });
+    const clean = await compare('clean labels');
+
+    await page.evaluate((id) => (location.hash = `#/comparison/${id}`), noisy);
+    for (const chart of ['trainAccuracy', 'trainCleanAccuracy']) {
+      await page.waitForFunction((name) => Number(document.querySelector(`[data-testid="chart-${name}"]`)?.getAttribute('data-points') ?? 0) > 0, chart, { timeout: 60_000 });
+      assert.equal(await page.getByTestId(`chart-${chart}`).getAttribute('data-lines'), 'sgd|fsam', `${chart}: one curve per arm`);
+    }
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points') ?? 0) > 0);
+    await studio.screenshot('13-compare-label-noise');
+
+    await page.evaluate((id) => (location.hash = `#/comparison/${id}`), clean);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-testAccuracy"]')?.getAttribute('data-points') ?? 0) > 0, undefined, { timeout: 60_000 });
+    assert.equal(await page.getByTestId('chart-trainCleanAccuracy').count(), 0, 'without label noise there is no clean-label chart');
+  } finally {
+    await studio.close();
+  }
+});

@@ -75,6 +75,15 @@ test('a chart is redrawn at most once per interval, with the newest data, and ne
   while (scheduler.pendingCount > 0) time.frame();
   assert.equal(versions.at(-1), 20, 'the newest request is drawn in the end');
 
+  // a chart that still shows nothing is not held back by the interval: its first data is drawn at once
+  const empty = {};
+  const drawnEmpty: string[] = [];
+  scheduler.request(empty, () => drawnEmpty.push('no data yet'));
+  time.frame();
+  scheduler.request(empty, () => drawnEmpty.push('first data'), true);
+  time.frame();
+  assert.deepEqual(drawnEmpty, ['no data yet', 'first data']);
+
   // a cancelled chart (gone from the page) is not drawn
   scheduler.request(chart, () => versions.push(99));
   scheduler.cancel(chart);

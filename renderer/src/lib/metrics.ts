@@ -44,6 +44,16 @@ export const CHARTS: readonly ChartSpec[] = [
   { name: 'stepMs', title: 'Step time', help: 'Wall time of one optimizer step', kind: 'milliseconds', curves: [{ series: 'stepMs', label: 'step time' }], emptyText: 'No steps yet' },
 ];
 
+/**
+ * On the Compare screen every chart draws one curve per arm (the first of CHARTS' curves). Under label noise
+ * the question is whether an optimizer memorises the wrong labels, so the train accuracy on the noisy labels
+ * and on the clean ones get charts of their own there.
+ */
+export const LABEL_NOISE_CHARTS: readonly ChartSpec[] = [
+  { name: 'trainAccuracy', title: 'Train accuracy, noisy labels', help: 'Accuracy on the training labels as trained on (with the noise): rising towards 100 % means the noise is memorised', kind: 'percent', curves: [{ series: 'trainAccuracy', label: 'train (noisy)' }], emptyText: 'No epoch finished yet' },
+  { name: 'trainCleanAccuracy', title: 'Train accuracy, clean labels', help: 'Accuracy on the same training examples with their true labels', kind: 'percent', curves: [{ series: 'trainCleanAccuracy', label: 'train (clean)' }], emptyText: 'No epoch finished yet' },
+];
+
 export function formatValue(kind: ValueKind, value: number): string {
   switch (kind) {
     case 'percent':

@@ -39,10 +39,14 @@ export class RedrawScheduler {
     private readonly intervalMs = LIVE_REDRAW_INTERVAL_MS,
   ) {}
 
-  /** Redraws `owner` with `draw` soon; a newer request replaces one still pending, so only the latest data is drawn. */
-  request(owner: object, draw: () => void): void {
+  /**
+   * Redraws `owner` with `draw` soon; a newer request replaces one still pending, so only the latest data is
+   * drawn. `first`: the chart shows nothing yet (its data has just arrived), so it is not held back by the
+   * live interval, only by the frame budget.
+   */
+  request(owner: object, draw: () => void, first = false): void {
     const last = this.#lastDrawn.get(owner);
-    const notBefore = this.#pending.get(owner)?.notBefore ?? (last === undefined ? 0 : last + this.intervalMs);
+    const notBefore = first ? 0 : (this.#pending.get(owner)?.notBefore ?? (last === undefined ? 0 : last + this.intervalMs));
     this.#pending.set(owner, { draw, notBefore });
     this.#requestFrame();
   }
