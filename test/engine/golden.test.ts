@@ -1,12 +1,12 @@
 /**
- * Golden trajectories (fsam-golden/1, see ../shared/golden/README.md): every fixture in FSAM_GOLDEN_DIR is
- * replayed with the product's own model builder and optimizers, on the wasm and the cpu backends, and every
+ * Golden trajectories (fsam-golden/1, see test/fixtures/golden/README.md): every fixture in the repository's
+ * test/fixtures/golden, and in every folder FSAM_GOLDEN_DIR adds, is replayed with the product's own model builder and optimizers, on the wasm and the cpu backends, and every
  * loss, perturbed loss, perturbation norm and weight is checked within |a − e| ≤ 1e-5 + 1e-4·|e|.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadBackend, type BackendName } from '../../app/engine/backend.js';
 import { Network } from '../../app/models/network.js';
@@ -14,7 +14,7 @@ import { parseModelSpec } from '../../app/models/spec.js';
 import { softmaxCrossEntropy } from '../../app/models/loss.js';
 import { parseOptimizerConfig } from '../../app/optim/config.js';
 import { STEP_METRIC_NAMES, TrainingOptimizer } from '../../app/optim/trainingOptimizer.js';
-import { goldenDir } from '../support/paths.js';
+import { goldenDirs } from '../support/paths.js';
 
 interface GoldenTensor {
   shape: number[];
@@ -54,9 +54,13 @@ class ErrorTracker {
   }
 }
 
+/** Every fixture of every golden folder; those of added folders are named with their folder. */
 function loadFixtures(): { file: string; fixture: GoldenFixture }[] {
-  const files = readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort();
-  return files.map((file) => ({ file, fixture: JSON.parse(readFileSync(join(goldenDir, file), 'utf8')) as GoldenFixture }));
+  return goldenDirs.flatMap((dir, index) => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const label = (file: string) => (index === 0 ? file : `${basename(dir)}/${file}`);
+    return files.map((file) => ({ file: label(file), fixture: JSON.parse(readFileSync(join(dir, file), 'utf8')) as GoldenFixture }));
+  });
 }
 
 function withoutNulls(record: Record<string, unknown>): Record<string, unknown> {
@@ -103,8 +107,11 @@ async function replay(fixture: GoldenFixture): Promise<ErrorTracker> {
 
 const fixtures = loadFixtures();
 
-test('golden fixtures are present', () => {
-  assert.ok(fixtures.length > 0, `no *.json fixtures in ${goldenDir} (set FSAM_GOLDEN_DIR)`);
+test('golden fixtures are present: the repository\'s own eight, plus any FSAM_GOLDEN_DIR adds', () => {
+  const own = readdirSync(goldenDirs[0]!).filter((f) => f.endsWith('.json'));
+  assert.ok(own.length >= 8, `expected the eight golden fixtures in ${goldenDirs[0]}, found ${own.length}`);
+  for (const dir of goldenDirs.slice(1)) assert.ok(readdirSync(dir).some((f) => f.endsWith('.json')), `FSAM_GOLDEN_DIR folder ${dir} holds no *.json fixture`);
+  assert.equal(new Set(fixtures.map((f) => f.file)).size, fixtures.length);
 });
 
 for (const backend of ['wasm', 'cpu'] as BackendName[]) {
