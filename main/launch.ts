@@ -2,6 +2,8 @@
 /**
  * `npm start`: the desktop app when it can run here, else the same screens in the default browser.
  *
+ *   0. check that this Node is one Electron's package declares it needs (`engines.node`): the CLI, the web
+ *      shell and the tests run on Node 20, but the electron package's download and launcher want more;
  *   1. find Electron's binary (the electron package downloads it on first use);
  *   2. check there is a display to open a window on (Linux);
  *   3. make the Electron-ABI copy of better-sqlite3 (main/electron/electronNative.ts), once per version;
@@ -85,6 +87,33 @@ async function findElectron(root: string = PROJECT_ROOT, timeoutMs = ELECTRON_LO
   const binary = markerAt < 0 ? '' : result.stdout.slice(markerAt + PATH_MARKER.length).trim();
   if (binary === '' || !existsSync(binary)) return { ok: false, reason: `the electron package names a binary that is not there (${binary || 'no path'})` };
   return { ok: true, value: { path: binary, version } };
+}
+
+/** "22.12.0" → [22, 12, 0]; undefined when `text` is not a plain version. */
+function versionNumbers(text: string): number[] | undefined {
+  const match = /(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return match ? match.slice(1, 4).map(Number) : undefined;
+}
+
+/**
+ * Electron's package declares the Node it needs in `engines.node` (">= 22.12.0" for Electron 45); npm only
+ * warns (EBADENGINE) when it installs it on an older one. Read at run time, so an Electron upgrade moves the
+ * requirement without a code change; a range other than ">= x.y.z" is not judged here.
+ */
+function checkNodeForElectron(root: string = PROJECT_ROOT, nodeVersion: string = process.versions.node): Step<null> {
+  let manifest: { version: string; engines?: { node?: string } };
+  try {
+    manifest = JSON.parse(readFileSync(createRequire(join(root, 'package.json')).resolve('electron/package.json'), 'utf8')) as typeof manifest;
+  } catch {
+    return { ok: true, value: null }; // findElectron says that the package is missing
+  }
+  const range = manifest.engines?.node ?? '';
+  const needed = /^\s*>=\s*\d+\.\d+\.\d+\s*$/.test(range) ? versionNumbers(range) : undefined;
+  const running = versionNumbers(nodeVersion);
+  if (!needed || !running) return { ok: true, value: null };
+  const older = running.findIndex((part, i) => part !== needed[i]!);
+  if (older < 0 || running[older]! > needed[older]!) return { ok: true, value: null };
+  return { ok: false, reason: `Electron ${manifest.version} needs Node.js ${range.trim()} and this is Node.js ${nodeVersion} (the CLI, the web shell and the tests need only Node.js 20)` };
 }
 
 /** Linux needs X11 or Wayland for a window; a headless box (a training server over SSH) has neither. */
@@ -182,7 +211,8 @@ async function main(argv: string[]): Promise<number> {
 
   const passOn = [...(flags.db ? [`--db=${flags.db}`] : []), ...(flags.concurrency ? [`--concurrency=${flags.concurrency}`] : [])];
   let reason: string;
-  const electron = await findElectron();
+  const node = checkNodeForElectron();
+  const electron = node.ok ? await findElectron() : node;
   if (electron.ok) {
     const display = checkDisplay();
     if (display.ok) {

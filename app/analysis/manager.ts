@@ -4,11 +4,11 @@
  * or dies fails its analysis with the reason; the run and its stored data are never touched.
  */
 import { Worker } from 'node:worker_threads';
-import { ACTIVE_STATUSES } from '../api/types.js';
+import { ACTIVE_STATUSES } from '../domain/index.js';
 import type { StudioStore } from '../store/store.js';
 import { StateError } from '../validation.js';
 import type { AnalysisTask, AnalysisWorkerMessage } from './protocol.js';
-import type { AnalysisInfo, AnalysisOptions } from './types.js';
+import type { AnalysisInfo, AnalysisOptions } from '../domain/analysis.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 

@@ -1,6 +1,6 @@
 /** The analysis options' defaults and limits, checked at every boundary (service, CLI) with zod. */
 import { z } from 'zod';
-import type { AnalysisOptions } from './types.js';
+import type { AnalysisOptions } from '../domain/analysis.js';
 
 const wholeNumber = (low: number, high: number) =>
   z

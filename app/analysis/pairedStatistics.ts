@@ -4,7 +4,8 @@
  * confidence interval. Pairing removes the seed-to-seed variance that unpaired means would carry.
  */
 import jStat from 'jstat';
-import { ACTIVE_STATUSES, type ArmResult, type ComparisonResults, type Estimate, type PairedDifference, type RunInfo } from '../api/types.js';
+import { ACTIVE_STATUSES, type ArmResult, type ComparisonResults, type Estimate, type PairedDifference } from '../domain/index.js';
+import { type RunInfo } from '../store/records.js';
 
 const METRICS = ['finalTestAccuracy', 'bestTestAccuracy'] as const;
 type Metric = (typeof METRICS)[number];

@@ -1,6 +1,6 @@
 /** Messages between the analysis manager (main side) and an analysis worker thread. */
 import type { TrainConfig } from '../training/config.js';
-import type { AnalysisOptions, AnalysisProgress, AnalysisResult } from './types.js';
+import type { AnalysisOptions, AnalysisProgress, AnalysisResult } from '../domain/analysis.js';
 
 /** Given to the worker at creation (workerData). */
 export interface AnalysisTask {

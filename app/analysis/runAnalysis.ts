@@ -27,7 +27,7 @@ import {
   topHessianEigenvalue,
   type LossOf,
 } from './landscape.js';
-import type { AnalysisOptions, AnalysisProgress, AnalysisResult } from './types.js';
+import type { AnalysisOptions, AnalysisProgress, AnalysisResult } from '../domain/analysis.js';
 
 /** Finite-difference step of Hessian-vector products, relative to max(1, ‖w‖). */
 const RELATIVE_EPSILON = 1e-3;

@@ -15,7 +15,7 @@ import { DatasetDownloads } from '../data/download/downloads.js';
 import { initBackend } from '../engine/backend.js';
 import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
 import { defaultConcurrency, RunManager } from '../runs/manager.js';
-import { resolveDatabasePath } from '../store/location.js';
+import { resolveDatabasePath } from '../platform/location.js';
 import { StudioStore } from '../store/store.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { PRESETS } from '../training/presets.js';

@@ -6,7 +6,7 @@
 import { StudioService } from '../api/service.js';
 import type { RunInfo } from '../api/types.js';
 import { defaultConcurrency } from '../runs/manager.js';
-import { resolveDatabasePath } from '../store/location.js';
+import { resolveDatabasePath } from '../platform/location.js';
 import { createProgressReporter } from './progress.js';
 import { UsageError } from './usage.js';
 

@@ -2,7 +2,7 @@
  * What the New run screen shows about a data set before anything trains: its classes, a few images of
  * each, and how the training labels are distributed once the run's label noise is applied.
  */
-import type { DatasetPreview } from '../api/types.js';
+import type { DatasetPreview } from '../domain/index.js';
 import { classCounts, exampleSize, type ImageDataset } from './dataset.js';
 import { applyLabelNoise, type LabelNoise } from './labelNoise.js';
 import { pngDataUrl } from './png.js';

@@ -3,7 +3,8 @@
  * Hessian eigenvalue, the loss at w) in a table, and the runs' loss curves along their random direction in
  * one chart, so a saved report shows which minimum is flatter as the Compare screen does.
  */
-import type { AnalysisInfo, RunInfo } from '../api/types.js';
+import type { AnalysisInfo } from '../domain/index.js';
+import type { RunInfo } from '../store/records.js';
 import type { ReportSection } from './report.js';
 import { escapeHtml, lineChartSvg } from './svgChart.js';
 

@@ -5,7 +5,8 @@
  * More sections (the runs' sharpness analyses, analysisSection.ts) follow the summary: each is a title and
  * an HTML fragment its producer has escaped.
  */
-import type { ComparisonDetail, Estimate, RunDetail, RunInfo } from '../api/types.js';
+import type { Estimate } from '../domain/index.js';
+import type { ComparisonDetail, RunDetail, RunInfo } from '../store/records.js';
 import { escapeHtml, lineChartSvg, type ChartSeries } from './svgChart.js';
 
 /** A run's curves for the charts: [steps done, value]. */

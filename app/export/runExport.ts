@@ -3,7 +3,8 @@
  * place the CLI and the service both call. Writes only new files; nothing stored is changed.
  */
 import { Worker } from 'node:worker_threads';
-import type { ComparisonDetail, ExportFormat, RunDetail, RunInfo } from '../api/types.js';
+import type { ExportFormat } from '../domain/index.js';
+import type { ComparisonDetail, RunDetail, RunInfo } from '../store/records.js';
 import type { StudioStore } from '../store/store.js';
 import { NotFoundError, StateError } from '../validation.js';
 import { metricsCsv, metricsJson } from './metrics.js';
@@ -12,7 +13,7 @@ import type { ModelExportReply, ModelExportTask } from './modelExportWorker.js';
 import { analysisSection } from './analysisSection.js';
 import { comparisonReportHtml, runColors, runReportHtml, type ReportCurves, type ReportSection } from './report.js';
 
-export { EXPORT_FORMATS as RUN_EXPORT_FORMATS } from '../api/types.js';
+export { EXPORT_FORMATS as RUN_EXPORT_FORMATS } from '../domain/index.js';
 export type RunExportFormat = ExportFormat;
 
 /** What `out` is for each format: a folder for tfjs (model.json + weights.bin), a file otherwise. */

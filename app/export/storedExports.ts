@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ComparisonDetail, ExportFormat, ExportResult } from '../api/types.js';
+import type { ExportFormat, ExportResult } from '../domain/index.js';
+import type { ComparisonDetail } from '../store/records.js';
 import type { StudioStore } from '../store/store.js';
 import { writeFile, type WrittenFile } from './modelFiles.js';
 import { comparisonReport, DEFAULT_FILE_NAMES, exportRunTo } from './runExport.js';

@@ -3,10 +3,10 @@
  * `name` (sgd | sam | fsam), the base optimizer, and the few numbers that matter for each.
  */
 import { z } from 'zod';
+import { OPTIMIZER_NAMES } from '../domain/optimizers.js';
 import { parseOrThrow } from '../validation.js';
 
-export const OPTIMIZER_NAMES = ['sgd', 'sam', 'fsam'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+export { OPTIMIZER_NAMES, type OptimizerName } from '../domain/optimizers.js';
 
 export const optimizerConfigSchema = z.strictObject({
   /** sgd: the base optimizer alone; sam: SAM (ASAM with adaptive); fsam: Friendly-SAM. */

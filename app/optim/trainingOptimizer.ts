@@ -8,6 +8,7 @@
  * w + e is a separate tensor list passed to the loss, so w itself is never modified and needs no restoring.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { OPTIMIZER_STEP_METRICS, type OptimizerMetricName } from '../domain/metrics.js';
 import { PERTURBED_PASS, TRAINING_PASS, type ForwardMode } from '../models/network.js';
 import { createBaseOptimizer, type BaseOptimizer, type OptimizerStateEntry } from './baseOptimizers.js';
 import type { OptimizerConfig } from './config.js';
@@ -17,9 +18,17 @@ import { globalNorm } from './tensorMath.js';
 /** The loss on this step's batch as a function of the weights (passed in) and the forward mode. */
 export type BatchLoss = (weights: readonly tf.Tensor[], mode: ForwardMode) => tf.Scalar;
 
-/** Order of the values in the packed per-step metrics tensor; NaN where a value does not apply. */
-export const STEP_METRIC_NAMES = ['loss', 'perturbedLoss', 'gradientNorm', 'perturbationNorm', 'emaNorm', 'gradientEmaCosine'] as const;
-export type StepMetricName = (typeof STEP_METRIC_NAMES)[number];
+/** The optimizer's per-step scalars by name (the `optimizer` rows of STEP_METRICS). */
+type StepScalars = Record<OptimizerMetricName, tf.Scalar>;
+
+/** Reads the packed step tensor's values back by name; NaN where a metric does not apply to the optimizer. */
+export function unpackStepMetrics(values: ArrayLike<number>): Record<OptimizerMetricName, number> {
+  return Object.fromEntries(OPTIMIZER_STEP_METRICS.map((name, i) => [name, values[i]!])) as Record<OptimizerMetricName, number>;
+}
+
+function pack(scalars: StepScalars): tf.Tensor1D {
+  return tf.stack(OPTIMIZER_STEP_METRICS.map((name) => scalars[name])) as tf.Tensor1D;
+}
 
 export interface OptimizerState {
   tensors: { name: string; shape: number[]; values: Float32Array }[];
@@ -40,8 +49,9 @@ export class TrainingOptimizer {
   }
 
   /**
-   * One training step. Returns the step's scalars packed in one 1-D tensor (STEP_METRIC_NAMES order) so
-   * that the caller reads them back with a single asynchronous download; the caller disposes it.
+   * One training step. Returns the step's scalars packed in one 1-D tensor (OPTIMIZER_STEP_METRICS order,
+   * read back with unpackStepMetrics) so that the caller needs a single asynchronous download; the caller
+   * disposes it.
    */
   step(batchLoss: BatchLoss, learningRate: number): tf.Tensor1D {
     return tf.tidy(() => {
@@ -50,21 +60,21 @@ export class TrainingOptimizer {
       const notApplicable = tf.scalar(Number.NaN);
       if (!this.direction) {
         this.base.update(this.weights, first.grads, learningRate);
-        return tf.stack([first.value, notApplicable, gradientNorm, notApplicable, notApplicable, notApplicable]) as tf.Tensor1D;
+        return pack({ loss: first.value, perturbedLoss: notApplicable, gradientNorm, perturbationNorm: notApplicable, emaNorm: notApplicable, gradientEmaCosine: notApplicable });
       }
       const { direction, emaNorm, gradientEmaCosine } = this.direction.next(first.grads);
       const perturbation = perturbationFor(direction, this.weights, this.config.rho, this.config.adaptive);
       const perturbed = this.weights.map((w, i) => tf.add(w, perturbation[i]!));
       const second = tf.valueAndGrads((...w: tf.Tensor[]) => batchLoss(w, PERTURBED_PASS))(perturbed);
       this.base.update(this.weights, second.grads, learningRate);
-      return tf.stack([
-        first.value,
-        second.value,
+      return pack({
+        loss: first.value,
+        perturbedLoss: second.value,
         gradientNorm,
-        globalNorm(perturbation),
-        emaNorm ?? notApplicable,
-        gradientEmaCosine ?? notApplicable,
-      ]) as tf.Tensor1D;
+        perturbationNorm: globalNorm(perturbation),
+        emaNorm: emaNorm ?? notApplicable,
+        gradientEmaCosine: gradientEmaCosine ?? notApplicable,
+      });
     });
   }
 

@@ -5,8 +5,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { RunInfo, RunStatus, RunStreamEvent, Unsubscribe } from '../api/types.js';
-import { ACTIVE_STATUSES, RESUMABLE_STATUSES } from '../api/types.js';
+import type { RunStatus } from '../domain/index.js';
+import type { RunInfo, RunStreamEvent, Unsubscribe } from '../store/records.js';
+import { ACTIVE_STATUSES, RESUMABLE_STATUSES } from '../domain/index.js';
 import type { StudioStore } from '../store/store.js';
 import { StateError } from '../validation.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';

@@ -1,5 +1,5 @@
 /** Messages between the run manager (main side) and a training worker thread. */
-import type { EpochMetrics, StepMetrics } from '../api/types.js';
+import type { EpochMetrics, StepMetrics } from '../domain/index.js';
 import type { RunStart } from '../store/store.js';
 import type { TrainConfig } from '../training/config.js';
 import type { RunSummary } from '../training/trainer.js';

@@ -6,7 +6,8 @@
  * It joins by reading the history from the store (everything written so far, since the manager writes before
  * it publishes), then each push sends only what lies past its cursor.
  */
-import type { EpochMetrics, RunInfo, RunStreamEvent, StepMetrics, Unsubscribe } from '../api/types.js';
+import type { EpochMetrics, StepMetrics } from '../domain/index.js';
+import type { RunInfo, RunStreamEvent, Unsubscribe } from '../store/records.js';
 import type { StudioStore } from '../store/store.js';
 
 export const PUSH_INTERVAL_MS = 50;

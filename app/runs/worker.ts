@@ -7,12 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EpochMetrics, StepMetrics } from '../api/types.js';
+import type { StepMetrics } from '../domain/index.js';
 import { loadDataset } from '../data/index.js';
 import { initBackend } from '../engine/backend.js';
 import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
-import type { Evaluation } from '../training/evaluate.js';
-import { Trainer, type EpochRecord } from '../training/trainer.js';
+import { Trainer } from '../training/trainer.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
 
 const STEP_FLUSH_MS = 50;
@@ -38,14 +37,6 @@ const port = parentPort;
 const task = workerData as WorkerTask;
 
 const post = (message: WorkerToManager) => port.postMessage(message);
-
-function plainEvaluation(evaluation: Evaluation): EpochMetrics['train'] {
-  return { ...evaluation, perClassAccuracy: evaluation.perClassAccuracy.map((a) => (Number.isNaN(a) ? null : a)) };
-}
-
-function plainEpoch(record: EpochRecord): EpochMetrics {
-  return { ...record, train: plainEvaluation(record.train), test: plainEvaluation(record.test) };
-}
 
 async function train(): Promise<void> {
   yieldCpuToTheInterface();
@@ -84,7 +75,7 @@ async function train(): Promise<void> {
           post({ type: 'started', backend: backend.name, device: backend.device, parameterCount: event.parameterCount, stepsPerEpoch: event.stepsPerEpoch, totalSteps: event.totalSteps, classNames: [...dataset.classNames], resumedAtStep: event.resumedAtStep });
           break;
         case 'epoch':
-          post({ type: 'epoch', epoch: plainEpoch(event.record) });
+          post({ type: 'epoch', epoch: event.record });
           break;
         case 'checkpoint': {
           const step = event.checkpoint.progress.step;

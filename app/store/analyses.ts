@@ -4,7 +4,7 @@
  * "interrupted" the next time any process opens the store.
  */
 import type Database from 'better-sqlite3';
-import type { AnalysisInfo, AnalysisOptions, AnalysisProgress, AnalysisResult, AnalysisStatus } from '../analysis/types.js';
+import type { AnalysisInfo, AnalysisOptions, AnalysisProgress, AnalysisResult, AnalysisStatus } from '../domain/analysis.js';
 import { NotFoundError } from '../validation.js';
 
 interface AnalysisRow {

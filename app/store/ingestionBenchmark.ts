@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StepMetrics } from '../api/types.js';
+import { STEP_METRICS, type StepMetrics } from '../domain/index.js';
 import { parseTrainConfig } from '../training/config.js';
 import { StudioStore } from './store.js';
 
@@ -22,20 +22,11 @@ export function measureIngestion(rows = 200_000, batchSize = 500): IngestionResu
   const store = StudioStore.open(join(folder, 'bench.db'));
   try {
     const run = store.createRun({ name: 'ingestion benchmark', config: parseTrainConfig({ optimizer: { name: 'fsam', lr: 0.1 } }) });
-    const batch: StepMetrics[] = Array.from({ length: batchSize }, (_, i) => ({
-      step: i,
-      epoch: 0,
-      loss: 2.3 - i * 1e-4,
-      perturbedLoss: 2.31 - i * 1e-4,
-      gradientNorm: 1.5,
-      perturbationNorm: 0.05,
-      emaNorm: 1.2,
-      gradientEmaCosine: 0.4,
-      learningRate: 0.1,
-      stepMs: 3.2,
-      samplesPerSecond: 40_000,
-      elapsedMs: i * 3.2,
-    }));
+    // every metric of STEP_METRICS gets a plausible value, so the rows are as wide as an F-SAM run's
+    const batch: StepMetrics[] = Array.from(
+      { length: batchSize },
+      (_, i) => ({ step: i, epoch: 0, elapsedMs: i * 3.2, ...Object.fromEntries(STEP_METRICS.map((metric, k) => [metric.name, 1 + 0.1 * k - i * 1e-4])) }) as StepMetrics,
+    );
     const started = performance.now();
     for (let first = 0; first < rows; first += batchSize) {
       for (let i = 0; i < batchSize; i++) batch[i]!.step = first + i;

@@ -10,7 +10,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { NamedWeights } from '../models/network.js';
 import type { OptimizerState } from '../optim/trainingOptimizer.js';
-import type { EpochRecord } from './trainer.js';
+import type { EpochMetrics } from '../domain/metrics.js';
 
 /** Where in the run a checkpoint was taken, and the running totals the trainer carries. */
 export interface TrainerProgress {
@@ -24,7 +24,7 @@ export interface TrainerProgress {
   trainingMs: number;
   elapsedMs: number;
   bestTestAccuracy: number | null;
-  lastEpoch: EpochRecord | null;
+  lastEpoch: EpochMetrics | null;
 }
 
 export interface TrainerCheckpoint {

@@ -2,19 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchToFloat, type DataSplit } from '../data/dataset.js';
 import type { Network } from '../models/network.js';
+import type { EpochEvaluation } from '../domain/metrics.js';
 import type { InputNormalizer } from './normalize.js';
-
-export interface Evaluation {
-  loss: number;
-  accuracy: number;
-  count: number;
-  /** Accuracy per true class (NaN for a class absent from the examples). */
-  perClassAccuracy: number[];
-  /** confusion[trueClass][predictedClass] = count. */
-  confusion: number[][];
-  /** With label noise: accuracy against the clean labels (loss, accuracy and confusion use the noisy ones). */
-  cleanAccuracy?: number;
-}
 
 const EVAL_BATCH = 500;
 
@@ -29,7 +18,7 @@ export async function evaluate(
   imageShape: number[],
   indices: ArrayLike<number>,
   cleanLabels?: Uint8Array,
-): Promise<Evaluation> {
+): Promise<EpochEvaluation> {
   const classes = network.classCount;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const buffer = new Float32Array(Math.min(EVAL_BATCH, indices.length) * imageShape.reduce((a, b) => a * b, 1));
@@ -60,10 +49,10 @@ export async function evaluate(
   }
   const perClassAccuracy = confusion.map((row, label) => {
     const total = row.reduce((a, b) => a + b, 0);
-    return total === 0 ? Number.NaN : row[label]! / total;
+    return total === 0 ? null : row[label]! / total;
   });
   const count = indices.length;
-  const evaluation: Evaluation = { loss: lossSum / count, accuracy: correct / count, count, perClassAccuracy, confusion };
+  const evaluation: EpochEvaluation = { loss: lossSum / count, accuracy: correct / count, count, perClassAccuracy, confusion };
   if (cleanLabels) evaluation.cleanAccuracy = cleanCorrect / count;
   return evaluation;
 }

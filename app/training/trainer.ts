@@ -15,30 +15,16 @@ import { Random } from '../engine/random.js';
 import { softmaxCrossEntropy } from '../models/loss.js';
 import { Network } from '../models/network.js';
 import { buildModelSpec } from '../models/zoo.js';
-import { STEP_METRIC_NAMES, TrainingOptimizer } from '../optim/trainingOptimizer.js';
+import { TrainingOptimizer, unpackStepMetrics } from '../optim/trainingOptimizer.js';
 import type { TrainConfig } from './config.js';
 import type { TrainerCheckpoint, TrainerProgress } from './checkpoint.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import { evaluate } from './evaluate.js';
 import { InputNormalizer } from './normalize.js';
 import { learningRateAt } from './schedule.js';
-import type { StepMetrics } from '../api/types.js';
-
-/** One step's metrics: the shape the service streams (StepMetrics), produced here. */
-export type StepRecord = StepMetrics;
-
-export interface EpochRecord {
-  epoch: number;
-  /** Steps done when the epoch ended. */
-  step: number;
-  train: Evaluation;
-  test: Evaluation;
-  elapsedMs: number;
-}
-
-export type RunStatus = 'completed' | 'stopped' | 'diverged';
+import { STEP_METRICS, reportsMetric, type EpochMetrics, type StepMetrics, type TrainerMetricName, type TrainingOutcome } from '../domain/index.js';
 
 export interface RunSummary {
-  status: RunStatus;
+  status: TrainingOutcome;
   message: string | null;
   steps: number;
   epochs: number;
@@ -52,14 +38,29 @@ export interface RunSummary {
 
 export type TrainerEvent =
   | { type: 'started'; parameterCount: number; stepsPerEpoch: number; totalSteps: number; resumedAtStep: number }
-  | { type: 'step'; record: StepRecord }
-  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'step'; record: StepMetrics }
+  | { type: 'epoch'; record: EpochMetrics }
   /** Taken after every epoch and when the run is stopped; training can continue from it exactly. */
   | { type: 'checkpoint'; checkpoint: TrainerCheckpoint }
   | { type: 'finished'; summary: RunSummary };
 
-function nullIfNaN(value: number): number | null {
-  return Number.isNaN(value) ? null : value;
+/**
+ * One step's record, in STEP_METRICS' vocabulary: the optimizer's packed values and the trainer's own
+ * measurements, null for a metric this optimizer does not report.
+ */
+function stepRecord(
+  optimizer: TrainingOptimizer['config']['name'],
+  position: { step: number; epoch: number; elapsedMs: number },
+  packed: ArrayLike<number>,
+  measured: Record<TrainerMetricName, number>,
+): StepMetrics {
+  const fromOptimizer = unpackStepMetrics(packed);
+  const values = STEP_METRICS.map((metric) => {
+    const value = metric.source === 'optimizer' ? fromOptimizer[metric.name] : measured[metric.name];
+    return [metric.name, reportsMetric(optimizer, metric.name) ? value : null] as const;
+  });
+  // every metric that all optimizers report is set above, so the nulls fall only where StepMetrics allows them
+  return { ...position, ...Object.fromEntries(values) } as StepMetrics;
 }
 
 export class Trainer {
@@ -137,7 +138,7 @@ export class Trainer {
     const labels = new Int32Array(config.batchSize);
     const classes = dataset.classNames.length;
 
-    const finish = (status: RunStatus, message: string | null): RunSummary => ({
+    const finish = (status: TrainingOutcome, message: string | null): RunSummary => ({
       status,
       message,
       steps: progress.step,
@@ -185,21 +186,11 @@ export class Trainer {
         const stepMs = performance.now() - stepStart;
         progress.trainingMs += stepMs;
 
-        const metric = (name: (typeof STEP_METRIC_NAMES)[number]) => values[STEP_METRIC_NAMES.indexOf(name)]!;
-        const record: StepRecord = {
-          step: progress.step,
-          epoch: progress.epoch,
-          loss: metric('loss'),
-          perturbedLoss: nullIfNaN(metric('perturbedLoss')),
-          gradientNorm: metric('gradientNorm'),
-          perturbationNorm: nullIfNaN(metric('perturbationNorm')),
-          emaNorm: nullIfNaN(metric('emaNorm')),
-          gradientEmaCosine: nullIfNaN(metric('gradientEmaCosine')),
+        const record = stepRecord(config.optimizer.name, { step: progress.step, epoch: progress.epoch, elapsedMs: elapsed() }, values, {
           learningRate,
           stepMs,
           samplesPerSecond: config.batchSize / (stepMs / 1000),
-          elapsedMs: elapsed(),
-        };
+        });
         progress.step += 1;
         yield { type: 'step', record };
         const [what, value] = Number.isFinite(record.loss) ? ['the perturbed loss', record.perturbedLoss ?? 0] : ['the loss', record.loss];

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioService } from '../../app/api/service.js';
-import { APP_FOLDER_NAME } from '../../app/store/location.js';
+import { APP_FOLDER_NAME } from '../../app/platform/location.js';
 import { IPC_CHANNELS } from './channels.js';
 import { createSaveExportHandler, createStudioIpcHandlers, studioSenderCheck } from './ipc.js';
 import { desktopOptions, type DesktopOptions } from './options.js';
@@ -21,7 +21,7 @@ const WINDOW_TITLE = 'F-SAM Studio';
 /** The window icon in development (packaged, the desktop file or the executable carries it). */
 const DEVELOPMENT_ICON = fileURLToPath(new URL('../../../resources/icon.png', import.meta.url));
 
-// The same folder app/store/location.ts computes without Electron: appData + "fsam-studio", whatever the
+// The same folder app/platform/location.ts computes without Electron: appData + "fsam-studio", whatever the
 // product name, so the desktop app, the CLI and the web shell share one default store.
 app.setPath('userData', join(app.getPath('appData'), APP_FOLDER_NAME));
 // every renderer sandboxed, whatever a webPreferences says

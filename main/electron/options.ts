@@ -1,13 +1,13 @@
 /**
  * What the desktop app opens its service with, from its command line and environment: the store
  * (`--db FILE`, then FSAM_DB, then studio.db in Electron's userData folder — the same default file as the
- * CLI's, see app/store/location.ts), `--concurrency N`, and in development the Electron-ABI build of
+ * CLI's, see app/platform/location.ts), `--concurrency N`, and in development the Electron-ABI build of
  * better-sqlite3 (electronNative.ts). No Electron import: main.ts passes Electron's values in.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ServiceOptions } from '../../app/api/service.js';
-import { DATABASE_FILE_NAME, resolveDatabasePath } from '../../app/store/location.js';
+import { DATABASE_FILE_NAME, resolveDatabasePath } from '../../app/platform/location.js';
 import { electronSqliteBindingPath } from './electronNative.js';
 
 export interface DesktopOptionsInput {

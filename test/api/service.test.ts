@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StudioService } from '../../app/api/service.js';
 import type { NewComparison, SeriesName, TrainConfigInput } from '../../app/api/types.js';
-import { filesFolderFor } from '../../app/store/location.js';
+import { filesFolderFor } from '../../app/platform/location.js';
 import { ConfigError, NotFoundError } from '../../app/validation.js';
 
 /** A run small enough to train in a second or two: 256 grey 12×12 images, batch 32 → 8 steps per epoch. */

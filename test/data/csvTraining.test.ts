@@ -51,7 +51,7 @@ test('an mlp trains end to end on a CSV data set and learns it', async () => {
   assert.deepEqual(dataset.imageShape, [1, 1, 4]);
   const trainer = new Trainer(config, dataset);
   let summary: RunSummary | undefined;
-  let perClassAccuracy: number[] = [];
+  let perClassAccuracy: (number | null)[] = [];
   for await (const event of trainer.run()) {
     if (event.type === 'finished') summary = event.summary;
     if (event.type === 'epoch') perClassAccuracy = event.record.test.perClassAccuracy;

@@ -13,7 +13,7 @@ import { Network } from '../../app/models/network.js';
 import { parseModelSpec } from '../../app/models/spec.js';
 import { softmaxCrossEntropy } from '../../app/models/loss.js';
 import { parseOptimizerConfig } from '../../app/optim/config.js';
-import { STEP_METRIC_NAMES, TrainingOptimizer } from '../../app/optim/trainingOptimizer.js';
+import { TrainingOptimizer, unpackStepMetrics } from '../../app/optim/trainingOptimizer.js';
 import { goldenDirs } from '../support/paths.js';
 
 interface GoldenTensor {
@@ -87,7 +87,7 @@ async function replay(fixture: GoldenFixture): Promise<ErrorTracker> {
     const x = tf.tensor(batch.x.values, batch.x.shape);
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.y, "int32"), classes) as tf.Tensor2D);
     const packed = optimizer.step((w, mode) => softmaxCrossEntropy(network.forward(w, x, mode), labels), learningRate);
-    const metrics = Object.fromEntries(STEP_METRIC_NAMES.map((name, i) => [name, (packed.dataSync() as Float32Array)[i]!]));
+    const metrics = unpackStepMetrics(packed.dataSync());
     packed.dispose();
     x.dispose();
     labels.dispose();

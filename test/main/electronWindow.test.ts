@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DATABASE_FILE_NAME } from '../../app/store/location.js';
+import { DATABASE_FILE_NAME } from '../../app/platform/location.js';
 import { electronSqliteBindingPath } from '../../main/electron/electronNative.js';
 import { desktopOptions } from '../../main/electron/options.js';
 import {

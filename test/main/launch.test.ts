@@ -28,7 +28,16 @@ test('without an Electron binary, npm start says why and serves the studio; Ctrl
   try {
     // the address line, then the store's line after it
     await until(() => /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+\nstore: .+\n/m.test(stdout), 'the address and store lines', 60_000);
-    assert.match(stdout, /no desktop window — the electron package names a binary that is not there/);
+    // Electron 45 declares Node >= 22.12: on an older Node the launcher says so first, else it looks for the binary
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    const tooOld = major < 22 || (major === 22 && minor < 12);
+    assert.match(
+      stdout,
+      tooOld
+        ? new RegExp(`no desktop window — Electron [\\d.]+ needs Node\\.js >= 22\\.12\\.0 and this is Node\\.js ${process.versions.node.replace(/\./g, '\\.')}`)
+        : /no desktop window — the electron package names a binary that is not there/,
+    );
+    assert.equal(stdout.split('\n').filter((line) => line.includes('no desktop window')).length, 1, 'the reason is one line');
     assert.match(stdout, new RegExp(`store: ${join(folder.path, 'studio.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     const url = /^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m.exec(stdout)![1]!;
     const page = await fetch(url);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../app/engine/backend.js';
 import { FriendlyDirection, GradientDirection, perturbationFor } from '../../app/optim/perturbation.js';
 import { parseOptimizerConfig } from '../../app/optim/config.js';
-import { STEP_METRIC_NAMES, TrainingOptimizer } from '../../app/optim/trainingOptimizer.js';
+import { TrainingOptimizer, unpackStepMetrics } from '../../app/optim/trainingOptimizer.js';
 import { TRAINING_PASS } from '../../app/models/network.js';
 
 const TOLERANCE = 1e-6;
@@ -121,7 +121,7 @@ test('SAM takes the base step from the unperturbed w with the gradient at w + e,
     const expectedPerturbedLoss = perturbed.reduce((s, x) => s + x ** 4 / 4, 0);
     w = w.map((x, i) => x - lr * u[i]!); // from w, not from w + e
     const packed = optimizer.step(loss, lr);
-    const metrics = Object.fromEntries(STEP_METRIC_NAMES.map((name, i) => [name, packed.dataSync()[i]!]));
+    const metrics = unpackStepMetrics(packed.dataSync());
     packed.dispose();
     assert.ok(Math.abs(metrics.loss! - expectedLoss) < TOLERANCE, `step ${t + 1} loss ${metrics.loss} vs ${expectedLoss}`);
     assert.ok(Math.abs(metrics.perturbedLoss! - expectedPerturbedLoss) < TOLERANCE, `step ${t + 1} perturbed loss`);

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ANALYSIS_OPTIONS } from '../../app/analysis/options.js';
-import type { AnalysisResult } from '../../app/analysis/types.js';
+import type { AnalysisResult } from '../../app/domain/analysis.js';
 import { SCHEMA_VERSION } from '../../app/store/database.js';
 import { MIGRATIONS } from '../../app/store/migrations.js';
 import { StudioStore } from '../../app/store/store.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { EpochMetrics, StepMetrics } from '../../app/api/types.js';
 import { SCHEMA_VERSION, StoreVersionError } from '../../app/store/database.js';
-import { applicationDataFolder, filesFolderFor, resolveDatabasePath } from '../../app/store/location.js';
+import { applicationDataFolder, filesFolderFor, resolveDatabasePath } from '../../app/platform/location.js';
 import { StudioStore } from '../../app/store/store.js';
 import { parseTrainConfig, type TrainConfig } from '../../app/training/config.js';
 import { NotFoundError } from '../../app/validation.js';

@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../app/engine/backend.js';
 import { generateBuiltinDataset } from '../../app/data/builtin.js';
 import { parseTrainConfig, type TrainConfigInput } from '../../app/training/config.js';
-import { Trainer, type RunSummary, type StepRecord, type TrainerEvent } from '../../app/training/trainer.js';
+import { Trainer, type RunSummary, type TrainerEvent } from '../../app/training/trainer.js';
 import type { OptimizerName } from '../../app/optim/config.js';
+import type { StepMetrics } from '../../app/domain/index.js';
 
 const tinyData = generateBuiltinDataset({ seed: 4, trainCount: 384, testCount: 96, size: 12, channels: 1 });
 
@@ -13,8 +14,8 @@ function tinyConfig(overrides: Partial<TrainConfigInput> & { optimizer: TrainCon
   return { model: 'mlp', epochs: 2, batchSize: 32, seed: 11, schedule: { kind: 'constant' }, trainEvalCount: 96, ...overrides };
 }
 
-async function runToEnd(trainer: Trainer, onEvent?: (event: TrainerEvent) => void): Promise<{ steps: StepRecord[]; summary: RunSummary; events: TrainerEvent[] }> {
-  const steps: StepRecord[] = [];
+async function runToEnd(trainer: Trainer, onEvent?: (event: TrainerEvent) => void): Promise<{ steps: StepMetrics[]; summary: RunSummary; events: TrainerEvent[] }> {
+  const steps: StepMetrics[] = [];
   const events: TrainerEvent[] = [];
   let summary: RunSummary | undefined;
   for await (const event of trainer.run()) {

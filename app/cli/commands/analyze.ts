@@ -1,7 +1,7 @@
 /** `analyze RUN`: how flat a run's minimum is — SAM sharpness, top Hessian eigenvalue, loss landscape — stored with the run. */
 import { parseArgs } from 'node:util';
 import { analysisOptionsSchema } from '../../analysis/options.js';
-import type { AnalysisInfo, AnalysisOptions, AnalysisResult } from '../../analysis/types.js';
+import type { AnalysisInfo, AnalysisOptions, AnalysisResult } from '../../domain/analysis.js';
 import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP } from '../session.js';
 import { UsageError } from '../usage.js';
 

@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { applicationDataFolder } from '../../store/location.js';
+import { applicationDataFolder } from '../../platform/location.js';
 import { CATALOG, DOWNLOADABLE_DATASETS, type DownloadableDataset } from './catalog.js';
-import type { DatasetCacheEntry } from '../../api/types.js';
+import type { DatasetCacheEntry } from '../../domain/index.js';
 
 export const COMPLETE_MARKER = 'complete.json';
 export const CACHE_ENV = 'FSAM_DATA_CACHE';

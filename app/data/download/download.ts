@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { CATALOG, fileUrl, type Checksum, type DownloadableDataset, type RemoteFile } from './catalog.js';
 import { COMPLETE_MARKER, datasetCacheFolder, readMarker, type CompleteMarker } from './cache.js';
 import { extractTarGz } from './tar.js';
-import type { DatasetDownloadProgress } from '../../api/types.js';
+import type { DatasetDownloadProgress } from '../../domain/index.js';
 
 export const MIRROR_ENV = 'FSAM_DATA_MIRROR';
 export const CHECKSUMS_ENV = 'FSAM_DATA_CHECKSUMS';

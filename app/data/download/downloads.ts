@@ -3,7 +3,7 @@
  * data set — a second request joins the first — with each one's progress and the last error, and a stop
  * for all of them when the service closes (their .partial files stay, so the next attempt resumes).
  */
-import type { DatasetCacheEntry, DatasetDownloadProgress, DatasetStatus } from '../../api/types.js';
+import type { DatasetCacheEntry, DatasetDownloadProgress, DatasetStatus } from '../../domain/index.js';
 import { listCachedDatasets, resolveDataCache } from './cache.js';
 import { CATALOG, type DownloadableDataset } from './catalog.js';
 import { CHECKSUMS_ENV, downloadDataset, MIRROR_ENV, readChecksumFile } from './download.js';

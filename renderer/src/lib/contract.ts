@@ -1,7 +1,8 @@
 /**
- * The renderer's one door to `app/`: the StudioApi contract's types, its plain constant arrays and one pure,
- * dependency-free function (LTTB). Nothing else from `app/` may be imported (STUDIO.md, "Rooms"); these
- * modules import only types, so this pulls no Node or TF.js code into the bundle.
+ * The renderer's one door to `app/`: the StudioApi contract's types, the domain's plain constants (the
+ * per-step metrics table among them) and a few pure, dependency-free functions (LTTB, the metric lookups).
+ * Nothing else from `app/` may be imported (STUDIO.md, "Rooms"; checked by .dependency-cruiser.cjs); these
+ * modules import only types and app/domain, so this pulls no Node or TF.js code into the bundle.
  */
 export type {
   AnalysisInfo,
@@ -37,6 +38,7 @@ export type {
   Series,
   SeriesName,
   SeriesRequest,
+  StepMetricName,
   StepMetrics,
   StepSeriesName,
   StudioApi,
@@ -60,9 +62,13 @@ export {
   EXPORT_FORMATS,
   RESUMABLE_STATUSES,
   RUN_STATUSES,
+  STEP_METRICS,
   STEP_SERIES,
   STUDIO_API_CALLS,
   STUDIO_API_SUBSCRIPTIONS,
+  isStepSeries,
+  reportsMetric,
+  stepMetricDefinition,
 } from '../../../app/api/types.js';
 export type { ClientMessage, ServerMessage, WireError } from '../../../app/api/wire.js';
 // the one function shared with the service: pure, dependency-free LTTB (bounding the live tail)

@@ -1,5 +1,5 @@
 /** The charts of the Run and Compare screens: which series each draws and how its numbers read. */
-import type { SeriesName, StepSeriesName } from './contract.js';
+import { stepMetricDefinition, type SeriesName, type StepMetricName } from './contract.js';
 import type { XAxisMode } from './curves.js';
 import { formatClock, formatCompact, formatNumber, formatPercent, formatTick } from './format.js';
 
@@ -26,22 +26,28 @@ export interface ChartSpec {
   smooth?: boolean;
 }
 
-const STEP_SERIES_SET = new Set<SeriesName>(['loss', 'perturbedLoss', 'gradientNorm', 'perturbationNorm', 'emaNorm', 'gradientEmaCosine', 'learningRate', 'stepMs', 'samplesPerSecond'] satisfies StepSeriesName[]);
+export { isStepSeries } from './contract.js';
 
-export function isStepSeries(name: SeriesName): boolean {
-  return STEP_SERIES_SET.has(name);
+/** A per-step curve, labelled as the metrics table (app/domain/metrics.ts) names it. */
+function stepCurve(name: StepMetricName, dashed = false): ChartCurveSpec {
+  return { series: name, label: stepMetricDefinition(name).label, ...(dashed ? { dashed } : {}) };
+}
+
+/** The metric's own description, with what the chart adds. */
+function stepHelp(name: StepMetricName, suffix = ''): string {
+  return `${stepMetricDefinition(name).description}${suffix}`;
 }
 
 export const CHARTS: readonly ChartSpec[] = [
-  { name: 'loss', title: 'Train loss', help: 'Mini-batch cross-entropy at w, every step', kind: 'number', curves: [{ series: 'loss', label: 'loss' }], emptyText: 'No steps yet' },
-  { name: 'perturbedLoss', title: 'Perturbed loss', help: 'Mini-batch loss at w + e (SAM and F-SAM)', kind: 'number', curves: [{ series: 'perturbedLoss', label: 'perturbed' }], emptyText: 'SGD takes no perturbed step' },
+  { name: 'loss', title: 'Train loss', help: stepHelp('loss', ', every step'), kind: 'number', curves: [stepCurve('loss')], emptyText: 'No steps yet' },
+  { name: 'perturbedLoss', title: 'Perturbed loss', help: stepHelp('perturbedLoss', ' (SAM and F-SAM)'), kind: 'number', curves: [stepCurve('perturbedLoss')], emptyText: 'SGD takes no perturbed step' },
   { name: 'testAccuracy', title: 'Accuracy', help: 'Test (solid) and train (dashed) accuracy after each epoch; with label noise, train on the noisy labels and on the clean ones', kind: 'percent', curves: [{ series: 'testAccuracy', label: 'test' }, { series: 'trainAccuracy', label: 'train', dashed: true }, { series: 'trainCleanAccuracy', label: 'train, clean labels', dashed: true }], emptyText: 'No epoch finished yet' },
   { name: 'testLoss', title: 'Epoch loss', help: 'Test (solid) and train (dashed) loss after each epoch', kind: 'number', curves: [{ series: 'testLoss', label: 'test' }, { series: 'trainLoss', label: 'train', dashed: true }], emptyText: 'No epoch finished yet' },
-  { name: 'learningRate', title: 'Learning rate', help: 'From the schedule, per step', kind: 'number', smooth: false, curves: [{ series: 'learningRate', label: 'lr' }], emptyText: 'No steps yet' },
-  { name: 'gradientNorm', title: '‖g‖', help: 'Norm of the mini-batch gradient at w (dashed on a run: F-SAM’s gradient average ‖m‖)', kind: 'number', curves: [{ series: 'gradientNorm', label: '‖g‖' }, { series: 'emaNorm', label: '‖m‖', dashed: true }], emptyText: 'No steps yet' },
-  { name: 'perturbationNorm', title: '‖e‖', help: 'Norm of the perturbation (ρ for SAM, smaller for ASAM)', kind: 'number', curves: [{ series: 'perturbationNorm', label: '‖e‖' }], emptyText: 'SGD takes no perturbation' },
-  { name: 'gradientEmaCosine', title: 'cos(g, m)', help: 'F-SAM: cosine between the gradient and its moving average m', kind: 'number', curves: [{ series: 'gradientEmaCosine', label: 'cos(g, m)' }], emptyText: 'Only F-SAM keeps a gradient average' },
-  { name: 'stepMs', title: 'Step time', help: 'Wall time of one optimizer step', kind: 'milliseconds', curves: [{ series: 'stepMs', label: 'step time' }], emptyText: 'No steps yet' },
+  { name: 'learningRate', title: 'Learning rate', help: stepHelp('learningRate', ', per step'), kind: 'number', smooth: false, curves: [stepCurve('learningRate')], emptyText: 'No steps yet' },
+  { name: 'gradientNorm', title: '‖g‖', help: stepHelp('gradientNorm', ' (dashed on a run: F-SAM’s gradient average ‖m‖)'), kind: 'number', curves: [stepCurve('gradientNorm'), stepCurve('emaNorm', true)], emptyText: 'No steps yet' },
+  { name: 'perturbationNorm', title: '‖e‖', help: stepHelp('perturbationNorm'), kind: 'number', curves: [stepCurve('perturbationNorm')], emptyText: 'SGD takes no perturbation' },
+  { name: 'gradientEmaCosine', title: 'cos(g, m)', help: `F-SAM: ${stepHelp('gradientEmaCosine')}`, kind: 'number', curves: [stepCurve('gradientEmaCosine')], emptyText: 'Only F-SAM keeps a gradient average' },
+  { name: 'stepMs', title: 'Step time', help: stepHelp('stepMs'), kind: 'milliseconds', curves: [stepCurve('stepMs')], emptyText: 'No steps yet' },
 ];
 
 /**

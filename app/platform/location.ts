@@ -1,5 +1,6 @@
 /**
- * Where the store lives. One default file, shared by the desktop app, the CLI and the web shell: the
+ * Where the studio keeps its files on this OS (app/platform: facts about the host, below every other room).
+ * Where the store lives: one default file, shared by the desktop app, the CLI and the web shell: the
  * application-data folder Electron gives the app "fsam-studio" (app.getPath('userData')), computed here
  * with Electron's own rule so that processes without Electron find the same file.
  */

@@ -1,0 +1,66 @@
+/**
+ * What the store keeps about a run and a comparison, as the service hands it out. These embed the validated
+ * TrainConfig, so they live here (above training) rather than in app/domain.
+ */
+import type { ComparisonInfo, ComparisonResults, EpochMetrics, RunFile, RunStatus, RunTransition, StepMetrics } from '../domain/index.js';
+import type { TrainConfig } from '../training/config.js';
+
+/** One row of the runs table: everything the Runs screen shows, without the per-step history. */
+export interface RunInfo {
+  id: number;
+  name: string;
+  status: RunStatus;
+  config: TrainConfig;
+  /** The TF.js backend the run trained on ("wasm", "tensorflow", "cpu"), once its worker has started. */
+  backend: string | null;
+  device: string | null;
+  /** Milliseconds since 1970 (Date.now()). */
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Why the run failed, diverged or was stopped, in words for the user. */
+  message: string | null;
+  comparisonId: number | null;
+  /** The comparison arm this run belongs to ("sam", "fsam", "fsam λ=0.95"); null outside comparisons. */
+  arm: string | null;
+  parameterCount: number | null;
+  stepsPerEpoch: number | null;
+  totalSteps: number | null;
+  /** Steps recorded so far. */
+  step: number;
+  /** Epochs finished so far. */
+  epochsDone: number;
+  finalTestAccuracy: number | null;
+  bestTestAccuracy: number | null;
+  finalTrainLoss: number | null;
+  /** Training steps per second (evaluation excluded). */
+  stepsPerSecond: number | null;
+  /** Training time so far, in milliseconds. */
+  trainingMs: number;
+}
+
+export interface RunDetail {
+  run: RunInfo;
+  classNames: string[];
+  epochs: EpochMetrics[];
+  transitions: RunTransition[];
+  files: RunFile[];
+}
+
+export interface ComparisonDetail {
+  comparison: ComparisonInfo;
+  runs: RunInfo[];
+  results: ComparisonResults;
+}
+
+
+/** What a metric subscription delivers: first the history after `afterStep`, then the live tail, in order. */
+export type RunStreamEvent =
+  | { type: 'steps'; runId: number; steps: StepMetrics[] }
+  | { type: 'epoch'; runId: number; epoch: EpochMetrics }
+  /** The run resumed from a checkpoint: steps after `step` were dropped and will be trained again. */
+  | { type: 'rewind'; runId: number; step: number; epochsDone: number }
+  | { type: 'run'; run: RunInfo };
+
+export type Unsubscribe = () => void;
+
