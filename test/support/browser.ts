@@ -34,10 +34,23 @@ export async function openStudio(options: { concurrency?: number; query?: string
   }
   const service = StudioService.open({ databasePath: join(folder.path, 'studio.db'), concurrency: options.concurrency ?? 1 });
   const shell = await startWebShell({ api: service, files: (fileId) => service.downloadableFile(fileId), rendererFolder: RENDERER_BUILD_FOLDER });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  // a browser that cannot start (no chromium installed) must not leave the server and the service running:
+  // they would keep the test process alive and the run would hang instead of failing
+  const closeServer = async () => {
+    await shell.close();
+    await service.close();
+    folder.remove();
+  };
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  } catch (error) {
+    await closeServer();
+    throw new Error(`Chromium could not be started from ${CHROMIUM_PATH} (apt-get install chromium, or set FSAM_CHROMIUM): ${(error as Error).message.split('\n')[0]}`);
+  }
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -53,9 +66,7 @@ export async function openStudio(options: { concurrency?: number; query?: string
     },
     close: async () => {
       await browser.close();
-      await shell.close();
-      await service.close();
-      folder.remove();
+      await closeServer();
       if (errors.length > 0) throw new Error(`the page threw: ${errors.join('; ')}`);
     },
   };
