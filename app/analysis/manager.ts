@@ -4,7 +4,7 @@
  * or dies fails its analysis with the reason; the run and its stored data are never touched.
  */
 import { Worker } from 'node:worker_threads';
-import { ACTIVE_STATUSES } from '../domain/index.js';
+import { ACTIVE_STATUSES, PENDING_ANALYSIS_STATUSES } from '../domain/index.js';
 import type { StudioStore } from '../store/store.js';
 import { StateError } from '../validation.js';
 import type { AnalysisTask, AnalysisWorkerMessage } from './protocol.js';
@@ -49,7 +49,7 @@ export class AnalysisManager {
   /** Resolves with the analysis once it is completed, failed or interrupted. */
   waitForEnd(analysisId: number): Promise<AnalysisInfo> {
     const analysis = this.store.analyses.get(analysisId);
-    if (analysis.status !== 'queued' && analysis.status !== 'running') return Promise.resolve(analysis);
+    if (!PENDING_ANALYSIS_STATUSES.includes(analysis.status)) return Promise.resolve(analysis);
     return new Promise((resolve) => this.endWaiters.set(analysisId, [...(this.endWaiters.get(analysisId) ?? []), resolve]));
   }
 
@@ -119,7 +119,7 @@ export class AnalysisManager {
   /** Writes an analysis's end (if its run still exists) once, and wakes whoever waits for it. */
   private finish(analysisId: number, write: () => void): void {
     const exists = this.store.analyses.find(analysisId);
-    if (exists && (exists.status === 'queued' || exists.status === 'running')) write();
+    if (exists && PENDING_ANALYSIS_STATUSES.includes(exists.status)) write();
     const waiters = this.endWaiters.get(analysisId);
     this.endWaiters.delete(analysisId);
     const created = this.started.get(analysisId);

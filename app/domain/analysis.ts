@@ -5,6 +5,8 @@
 
 export const ANALYSIS_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted'] as const;
 export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
+/** An analysis still to finish: waiting for the analysis worker, or being computed. */
+export const PENDING_ANALYSIS_STATUSES: readonly AnalysisStatus[] = ['queued', 'running'];
 
 /** What an analysis measures and on what; every field has a default (app/analysis/options.ts). */
 export interface AnalysisOptions {

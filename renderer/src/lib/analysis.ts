@@ -1,6 +1,6 @@
 /** Picking and summarising stored sharpness analyses for the Run and Compare screens (pure functions). */
 import { meanAndDeviation } from './aggregate.js';
-import type { AnalysisInfo, AnalysisOptions, Estimate } from './contract.js';
+import { PENDING_ANALYSIS_STATUSES, type AnalysisInfo, type AnalysisOptions, type Estimate } from './contract.js';
 
 /** Newest first (as the service lists them): the newest completed analysis of each run. */
 export function latestCompleted(analyses: readonly AnalysisInfo[]): Map<number, AnalysisInfo> {
@@ -12,7 +12,7 @@ export function latestCompleted(analyses: readonly AnalysisInfo[]): Map<number, 
 }
 
 export function isPending(analysis: AnalysisInfo | undefined): boolean {
-  return analysis !== undefined && (analysis.status === 'queued' || analysis.status === 'running');
+  return analysis !== undefined && PENDING_ANALYSIS_STATUSES.includes(analysis.status);
 }
 
 /** Analyses are comparable when they measured with the same options (same seed ⇒ same batches and directions). */

@@ -1,5 +1,5 @@
 /** Filtering and sorting of the Runs table, kept pure so it can be tested without a browser. */
-import type { RunInfo, RunStatus } from './contract.js';
+import { ACTIVE_STATUSES, type RunInfo, type RunStatus } from './contract.js';
 
 export type RunColumn = 'id' | 'name' | 'optimizer' | 'status' | 'backend' | 'progress' | 'bestTestAccuracy' | 'stepsPerSecond' | 'createdAt';
 export type SortDirection = 'ascending' | 'descending';
@@ -17,10 +17,8 @@ export function runProgress(run: RunInfo): number {
   return Math.min(1, run.step / run.totalSteps);
 }
 
-const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'paused'];
-
 export function matchesFilter(run: RunInfo, filter: RunFilter): boolean {
-  if (filter.status === 'active' ? !ACTIVE.includes(run.status) : filter.status !== 'all' && run.status !== filter.status) return false;
+  if (filter.status === 'active' ? !ACTIVE_STATUSES.includes(run.status) : filter.status !== 'all' && run.status !== filter.status) return false;
   const words = filter.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
   const haystack = [`#${run.id}`, String(run.id), run.name, run.config.optimizer.name, run.config.model, run.config.data.name, run.arm ?? '', run.backend ?? '', run.status].join(' ').toLowerCase();
