@@ -1,5 +1,5 @@
 /** How runs and comparisons read on a terminal and in --json output. */
-import type { ComparisonDetail, Estimate, RunInfo } from '../api/types.js';
+import { optimizerTitle, type ComparisonDetail, type Estimate, type RunInfo } from '../api/types.js';
 import { fixed, formatTable, percent } from './table.js';
 
 export function runReport(run: RunInfo) {
@@ -7,6 +7,7 @@ export function runReport(run: RunInfo) {
     id: run.id,
     name: run.name,
     optimizer: run.config.optimizer.name,
+    optimizerTitle: optimizerTitle(run.config.optimizer),
     arm: run.arm,
     comparisonId: run.comparisonId,
     seed: run.config.seed,
@@ -25,7 +26,7 @@ export function runReport(run: RunInfo) {
 }
 
 function optimizerLabel(run: RunInfo): string {
-  return run.arm ?? run.config.optimizer.name + (run.config.optimizer.adaptive ? ' (adaptive)' : '');
+  return run.arm ?? optimizerTitle(run.config.optimizer);
 }
 
 export function resultsTable(runs: RunInfo[]): string {

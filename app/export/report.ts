@@ -5,7 +5,7 @@
  * More sections (the runs' sharpness analyses, analysisSection.ts) follow the summary: each is a title and
  * an HTML fragment its producer has escaped.
  */
-import type { Estimate } from '../domain/index.js';
+import { optimizerTitle, type Estimate } from '../domain/index.js';
 import type { ComparisonDetail, RunDetail, RunInfo } from '../store/records.js';
 import { escapeHtml, lineChartSvg, type ChartSeries } from './svgChart.js';
 
@@ -180,11 +180,11 @@ export function runReportHtml(detail: RunDetail, curves: ReportCurves, version: 
     .join('');
   const body = `
 <h1>${escapeHtml(run.name)}</h1>
-<p class="meta">Run ${run.id}: ${escapeHtml(optimizer)}, ${configLine(run)}, seed ${run.config.seed}; status <b>${escapeHtml(run.status)}</b>${run.message ? ` (${escapeHtml(run.message)})` : ''}; ${run.step}${run.totalSteps ? `/${run.totalSteps}` : ''} steps on ${escapeHtml(run.backend ?? '—')}.</p>
+<p class="meta">Run ${run.id}: ${escapeHtml(optimizerTitle(run.config.optimizer))}, ${configLine(run)}, seed ${run.config.seed}; status <b>${escapeHtml(run.status)}</b>${run.message ? ` (${escapeHtml(run.message)})` : ''}; ${run.step}${run.totalSteps ? `/${run.totalSteps}` : ''} steps on ${escapeHtml(run.backend ?? '—')}.</p>
 <h2>Summary</h2>
 <table><tbody><tr><th>final test accuracy</th><td class="num">${percent(run.finalTestAccuracy)}</td></tr><tr><th>best test accuracy</th><td class="num">${percent(run.bestTestAccuracy)}</td></tr><tr><th>final train loss</th><td class="num">${run.finalTrainLoss === null ? '—' : run.finalTrainLoss.toFixed(4)}</td></tr><tr><th>optimizer</th><td class="settings">${escapeHtml(Object.entries(run.config.optimizer).map(([key, value]) => `${key} ${String(value)}`).join(' · '))}</td></tr></tbody></table>
 <h2>Curves</h2>
-${chartsHtml([{ label: optimizer, color, runs: [curves] }])}
+${chartsHtml([{ label: optimizerTitle(run.config.optimizer), color, runs: [curves] }])}
 ${sectionsHtml(sections)}
 <h2>Epochs</h2>
 <table><thead><tr><th>epoch</th><th>step</th><th>train loss</th><th>train acc</th><th>test loss</th><th>test acc</th></tr></thead><tbody>${epochRows}</tbody></table>`;

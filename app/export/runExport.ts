@@ -3,7 +3,7 @@
  * place the CLI and the service both call. Writes only new files; nothing stored is changed.
  */
 import { Worker } from 'node:worker_threads';
-import type { ExportFormat } from '../domain/index.js';
+import { optimizerTitle, type ExportFormat } from '../domain/index.js';
 import type { ComparisonDetail, RunDetail, RunInfo } from '../store/records.js';
 import type { StudioStore } from '../store/store.js';
 import { NotFoundError, StateError } from '../validation.js';
@@ -68,7 +68,7 @@ async function exportModel(store: StudioStore, detail: RunDetail, format: 'tfjs'
     config: run.config,
     checkpointPath: checkpoint.path,
     classNames: detail.classNames,
-    description: `F-SAM Studio run ${run.id} "${run.name}": ${run.config.optimizer.name} on ${run.config.data.name}, ${run.config.model}, after {step} steps`,
+    description: `F-SAM Studio run ${run.id} "${run.name}": ${optimizerTitle(run.config.optimizer)} on ${run.config.data.name}, ${run.config.model}, after {step} steps`,
     format,
     out,
     version,

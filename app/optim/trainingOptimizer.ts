@@ -12,7 +12,14 @@ import { OPTIMIZER_STEP_METRICS, type OptimizerMetricName } from '../domain/metr
 import { PERTURBED_PASS, TRAINING_PASS, type ForwardMode } from '../models/network.js';
 import { createBaseOptimizer, type BaseOptimizer, type OptimizerStateEntry } from './baseOptimizers.js';
 import type { OptimizerConfig } from './config.js';
-import { FriendlyDirection, GradientDirection, perturbationFor, type PerturbationDirection } from './perturbation.js';
+import {
+  ExactFullGradientDirection,
+  FriendlyDirection,
+  FullGradientAverageDirection,
+  GradientDirection,
+  perturbationFor,
+  type PerturbationDirection,
+} from './perturbation.js';
 import { globalNorm } from './tensorMath.js';
 
 /** The loss on this step's batch as a function of the weights (passed in) and the forward mode. */
@@ -35,6 +42,19 @@ export interface OptimizerState {
   counters: Record<string, number>;
 }
 
+function directionFor(config: OptimizerConfig, weights: readonly tf.Variable[]): PerturbationDirection | undefined {
+  if (config.name === 'fsam') return new FriendlyDirection(weights, config.sigma, config.lambda);
+  if (config.name !== 'sam') return undefined;
+  switch (config.perturbation) {
+    case 'batch':
+      return new GradientDirection();
+    case 'fullGradientEma':
+      return new FullGradientAverageDirection(weights, config.lambda);
+    case 'fullGradientExact':
+      return new ExactFullGradientDirection(weights, config.fullGradientEvery);
+  }
+}
+
 export class TrainingOptimizer {
   private readonly base: BaseOptimizer;
   private readonly direction: PerturbationDirection | undefined;
@@ -44,8 +64,20 @@ export class TrainingOptimizer {
     private readonly weights: readonly tf.Variable[],
   ) {
     this.base = createBaseOptimizer(config, weights);
-    if (config.name === 'sam') this.direction = new GradientDirection();
-    else if (config.name === 'fsam') this.direction = new FriendlyDirection(weights, config.sigma, config.lambda);
+    this.direction = directionFor(config, weights);
+  }
+
+  /**
+   * True when the next step (index `step`) perturbs along the exact full gradient and it is due: the caller
+   * then computes ∇L over the training split at the current w and hands it to `setFullGradient` first.
+   */
+  needsFullGradient(step: number): boolean {
+    return this.direction instanceof ExactFullGradientDirection && this.direction.needsFullGradient(step);
+  }
+
+  setFullGradient(gradients: readonly tf.Tensor[], step: number): void {
+    if (!(this.direction instanceof ExactFullGradientDirection)) throw new Error('only the exact full-gradient direction takes a full gradient');
+    this.direction.setFullGradient(gradients, step);
   }
 
   /**

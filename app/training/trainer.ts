@@ -9,11 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { augmentBatch, augmentationEnabled } from '../data/augment.js';
-import { batchToFloat, type DataSplit, type ImageDataset } from '../data/dataset.js';
+import { batchLabels, batchToFloat, type DataSplit, type ImageDataset } from '../data/dataset.js';
 import { applyLabelNoise, type NoisyLabels } from '../data/labelNoise.js';
 import { Random } from '../engine/random.js';
 import { softmaxCrossEntropy } from '../models/loss.js';
-import { Network } from '../models/network.js';
+import { Network, PERTURBED_PASS } from '../models/network.js';
 import { buildModelSpec } from '../models/zoo.js';
 import { TrainingOptimizer, unpackStepMetrics } from '../optim/trainingOptimizer.js';
 import type { TrainConfig } from './config.js';
@@ -63,6 +63,11 @@ function stepRecord(
   return { ...position, ...Object.fromEntries(values) } as StepMetrics;
 }
 
+/** The exact full-gradient direction sums the training split's gradient in chunks of this many examples. */
+const FULL_GRADIENT_CHUNK = 256;
+/** Above this many training examples a full gradient every few steps costs more than a user would wait for. */
+export const FULL_GRADIENT_MAX_EXAMPLES = 60_000;
+
 export class Trainer {
   readonly network: Network;
   readonly optimizer: TrainingOptimizer;
@@ -94,6 +99,45 @@ export class Trainer {
     const noise = config.labelNoise;
     this.labelNoise = noise && noise.kind !== 'none' ? applyLabelNoise(dataset.train.labels, dataset.classNames, noise, config.seed) : null;
     this.trainSplit = this.labelNoise ? { ...dataset.train, labels: this.labelNoise.labels } : dataset.train;
+    if (config.optimizer.name === 'sam' && config.optimizer.perturbation === 'fullGradientExact' && dataset.train.count > FULL_GRADIENT_MAX_EXAMPLES) {
+      throw new Error(
+        `optimizer.perturbation "fullGradientExact" computes the gradient over all ${dataset.train.count} training examples every ${config.optimizer.fullGradientEvery} steps; ` +
+          `that is for sets of at most ${FULL_GRADIENT_MAX_EXAMPLES} (use "fullGradientEma", or fewer examples with data.trainCount)`,
+      );
+    }
+  }
+
+  /**
+   * ∇L at the current weights over the whole training split (labels as trained on, no augmentation), as the
+   * mean over examples: chunk gradients of the summed loss, added up. Passes leave batch norm's moving
+   * statistics alone, like SAM's second pass.
+   */
+  async fullTrainingGradient(): Promise<tf.Tensor[]> {
+    const split = this.trainSplit;
+    const classes = this.dataset.classNames.length;
+    const pixels = new Float32Array(FULL_GRADIENT_CHUNK * this.imageShape.reduce((a, b) => a * b, 1));
+    const labels = new Int32Array(FULL_GRADIENT_CHUNK);
+    let sums: tf.Tensor[] = this.network.parameters.map((p) => tf.zeros(p.shape));
+    for (let start = 0; start < split.count; start += FULL_GRADIENT_CHUNK) {
+      const indices = Int32Array.from({ length: Math.min(FULL_GRADIENT_CHUNK, split.count - start) }, (_, i) => start + i);
+      const x = batchToFloat(split, indices, pixels);
+      const y = batchLabels(split, indices, labels);
+      const next = tf.tidy(() => {
+        const input = this.normalizer.apply(tf.tensor(x, [indices.length, ...this.imageShape]));
+        const oneHot = tf.oneHot(tf.tensor1d(y, 'int32'), classes) as tf.Tensor2D;
+        const { grads } = tf.valueAndGrads((...w: tf.Tensor[]) => tf.mul(softmaxCrossEntropy(this.network.forward(w, input, PERTURBED_PASS), oneHot), indices.length) as tf.Scalar)([
+          ...this.network.parameters,
+        ]);
+        return grads.map((g, i) => tf.add(sums[i]!, g));
+      });
+      for (const old of sums) old.dispose();
+      sums = next;
+      // a long pass still lets the worker see pause and stop messages between chunks
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const mean = tf.tidy(() => sums.map((sum) => tf.div(sum, split.count)));
+    for (const sum of sums) sum.dispose();
+    return mean;
   }
 
   /** Ends the run after the step in progress (also while paused); the run finishes "stopped", with a checkpoint. */
@@ -176,6 +220,12 @@ export class Trainer {
         const learningRate = learningRateAt(config.schedule, config.optimizer.lr, progress.step, this.totalSteps, this.stepsPerEpoch);
 
         const stepStart = performance.now();
+        // the exact full-gradient direction's pass over the training split counts as this step's time
+        if (this.optimizer.needsFullGradient(progress.step)) {
+          const fullGradient = await this.fullTrainingGradient();
+          this.optimizer.setFullGradient(fullGradient, progress.step);
+          for (const g of fullGradient) g.dispose();
+        }
         const packed = tf.tidy(() => {
           const x = this.normalizer.apply(tf.tensor(pixels, [config.batchSize, ...this.imageShape]));
           const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes) as tf.Tensor2D;

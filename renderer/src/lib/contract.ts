@@ -68,6 +68,7 @@ export {
   STUDIO_API_CALLS,
   STUDIO_API_SUBSCRIPTIONS,
   isStepSeries,
+  optimizerTitle,
   reportsMetric,
   stepMetricDefinition,
 } from '../../../app/api/types.js';
