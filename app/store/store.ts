@@ -18,10 +18,11 @@ import type {
   EpochSeriesName,
 } from '../api/types.js';
 import { ACTIVE_STATUSES } from '../api/types.js';
-import { trainConfigSchema, type TrainConfig } from '../training/config.js';
+import type { TrainConfig } from '../training/config.js';
 import { NotFoundError } from '../validation.js';
 import { AnalysisRecords } from './analyses.js';
 import { openDatabase, type DatabaseOptions } from './database.js';
+import { readStoredConfig } from './storedConfig.js';
 import { filesFolderFor } from './location.js';
 
 interface RunRow {
@@ -452,12 +453,14 @@ export class StudioStore {
 }
 
 function toRunInfo(row: RunRow): RunInfo {
-  const parsed = trainConfigSchema.safeParse(JSON.parse(row.config));
+  // a config that no longer validates is reported with the run, not cast (app/store/storedConfig.ts)
+  const { config, problem } = readStoredConfig(row.id, row.config);
   return {
     id: row.id,
     name: row.name,
     status: row.status,
-    config: parsed.success ? parsed.data : (JSON.parse(row.config) as TrainConfig),
+    config,
+    ...(problem !== undefined ? { configProblem: problem } : {}),
     backend: row.backend,
     device: row.device,
     createdAt: row.created_at,
