@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { ACTIVE_STATUSES, PENDING_ANALYSIS_STATUSES } from '../domain/index.js';
 import type { StudioStore } from '../store/store.js';
+import { usableConfig } from '../store/storedConfig.js';
 import { StateError } from '../validation.js';
 import type { AnalysisTask, AnalysisWorkerMessage } from './protocol.js';
 import type { AnalysisInfo, AnalysisOptions } from '../domain/analysis.js';
@@ -39,9 +40,10 @@ export class AnalysisManager {
     }
     const checkpoint = this.store.latestCheckpoint(runId);
     if (!checkpoint) throw new StateError(`Run ${runId} (${run.status}) has no checkpoint to analyse; it ended before its first epoch — resume it or train it again`);
+    const config = usableConfig(run);
     const analysis = this.store.analyses.create(runId, options);
     this.started.set(analysis.id, analysis);
-    this.queue.push({ analysisId: analysis.id, task: { analysisId: analysis.id, config: run.config, checkpointPath: checkpoint.path, options } });
+    this.queue.push({ analysisId: analysis.id, task: { analysisId: analysis.id, config, checkpointPath: checkpoint.path, options } });
     this.pump();
     return this.store.analyses.get(analysis.id);
   }

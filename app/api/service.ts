@@ -21,7 +21,7 @@ import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { PRESETS } from '../training/presets.js';
 import { storeComparisonReport, storeRunExport } from '../export/storedExports.js';
 import { downloadableFile, type DownloadableFile } from '../export/downloads.js';
-import { ConfigError, describeIssue } from '../validation.js';
+import { ConfigError, describeIssue, parseOrThrow } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
   analysisRequestSchema,
@@ -77,9 +77,7 @@ function check<Schema extends z.ZodType>(schema: Schema, input: unknown, argumen
 }
 
 function checkRunConfig(input: unknown, where = 'config'): TrainConfig {
-  const result = trainConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(`Invalid run configuration — ${describeIssue(result.error, where)}`);
-  return result.data;
+  return parseOrThrow(trainConfigSchema, input, 'Invalid run configuration', where);
 }
 
 /**

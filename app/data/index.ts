@@ -89,6 +89,12 @@ export const datasetSpecSchema = z.strictObject({
     .gt(0, { error: 'testFraction must be more than 0' })
     .max(0.9, { error: 'testFraction must be at most 0.9' })
     .optional(),
+}).superRefine((spec, context) => {
+  // refused when the run is configured, not later in its worker: the data sets read from files need to know where
+  const needed = PATH_NEEDED[spec.name];
+  if (needed !== undefined && spec.path === undefined) {
+    context.addIssue({ code: 'custom', path: ['path'], message: `the "${spec.name}" data set needs path, ${needed}` });
+  }
 });
 
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
@@ -103,18 +109,13 @@ export function parseDatasetSpec(input: unknown): DatasetSpec {
     });
     throw new Error(`Invalid data set choice — ${problems.join('; ')}`);
   }
-  const spec = result.data;
-  const needed = PATH_NEEDED[spec.name];
-  if (needed !== undefined && spec.path === undefined) {
-    throw new Error(`Invalid data set choice — dataset.path: the "${spec.name}" data set needs path, ${needed}`);
-  }
-  return spec;
+  return result.data;
 }
 
 /** Reads the files a spec names (everything but the generated set). */
 async function readFiles(spec: DatasetSpec): Promise<ImageDataset> {
   const name = spec.name;
-  // downloadable sets default to the download cache; parseDatasetSpec made sure the others have a path
+  // downloadable sets default to the download cache; the schema made sure the others have a path
   const folder = spec.path ?? (isDownloadable(name) ? requireCachedDataset(resolveDataCache(), name) : undefined);
   if (folder === undefined) throw new Error(`dataset.path: the "${name}" data set needs path`);
   switch (name) {

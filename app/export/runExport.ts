@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { optimizerTitle, type ExportFormat } from '../domain/index.js';
 import type { ComparisonDetail, RunDetail, RunInfo } from '../store/records.js';
 import type { StudioStore } from '../store/store.js';
+import { usableConfig } from '../store/storedConfig.js';
 import { NotFoundError, StateError } from '../validation.js';
 import { metricsCsv, metricsJson } from './metrics.js';
 import { writeFile, type WrittenFile } from './modelFiles.js';
@@ -65,7 +66,7 @@ async function exportModel(store: StudioStore, detail: RunDetail, format: 'tfjs'
     );
   }
   return exportModelInWorker({
-    config: run.config,
+    config: usableConfig(run),
     checkpointPath: checkpoint.path,
     classNames: detail.classNames,
     description: `F-SAM Studio run ${run.id} "${run.name}": ${optimizerTitle(run.config.optimizer)} on ${run.config.data.name}, ${run.config.model}, after {step} steps`,

@@ -9,6 +9,7 @@ import type { RunStatus } from '../domain/index.js';
 import type { RunInfo, RunStreamEvent, Unsubscribe } from '../store/records.js';
 import { ACTIVE_STATUSES, RESUMABLE_STATUSES } from '../domain/index.js';
 import type { StudioStore } from '../store/store.js';
+import { usableConfig } from '../store/storedConfig.js';
 import { StateError } from '../validation.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
 import { RunStreams } from './streams.js';
@@ -72,6 +73,8 @@ export class RunManager {
     if (!RESUMABLE_STATUSES.includes(run.status)) {
       throw new StateError(`Run ${runId} is ${run.status}; only ${RESUMABLE_STATUSES.join(', ')} runs can be resumed`);
     }
+    // refused before anything is rewound: a config that no longer validates would only fail in the worker
+    usableConfig(run);
     const checkpoint = this.store.latestCheckpoint(runId);
     const step = checkpoint?.step ?? 0;
     const epochsDone = run.stepsPerEpoch ? Math.floor(step / run.stepsPerEpoch) : 0;
@@ -175,7 +178,13 @@ export class RunManager {
 
   private launch(runId: number, resumeFrom: string | null): void {
     const run = this.store.getRun(runId);
-    const task: WorkerTask = { runId, config: run.config, runFolder: this.store.runFolder(runId), resumeFrom };
+    if (run.configProblem !== undefined) {
+      // queued before its stored config stopped validating: it fails with the reason, and the queue goes on
+      this.transition(runId, 'failed', run.configProblem);
+      this.notifyEnd(runId);
+      return;
+    }
+    const task: WorkerTask = { runId, config: usableConfig(run), runFolder: this.store.runFolder(runId), resumeFrom };
     const worker = new Worker(WORKER_URL, { workerData: task });
     let settle!: () => void;
     const active: ActiveRun = { runId, worker, finished: false, done: new Promise((resolve) => (settle = resolve)) };

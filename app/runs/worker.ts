@@ -4,7 +4,7 @@
  * side when steps take a millisecond.
  */
 import { mkdirSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StepMetrics } from '../domain/index.js';
@@ -17,16 +17,24 @@ import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js
 const STEP_FLUSH_MS = 50;
 /**
  * Training yields the CPU to the window and the main process: a run uses every idle cycle, but the UI
- * (the renderer, the charts, the IPC that feeds them) comes first when both want the CPU. On Linux the nice
- * value belongs to a thread, so this lowers only this worker; elsewhere setPriority(0) would lower the whole
- * app, so it is left alone there.
+ * (the renderer, the charts, the IPC that feeds them) comes first when both want the CPU. The worker's
+ * thread takes the nice value it started with (the app's own, whatever that is) plus 10, a lower priority,
+ * capped at 19 (the lowest). On Linux the nice value belongs to a thread, so this lowers only this worker;
+ * elsewhere setPriority(0) would lower the whole app, so it is left alone there.
  */
-const TRAINING_NICENESS = 10;
+const TRAINING_NICENESS_STEP = 10;
+const LOWEST_PRIORITY = 19;
+
+/** The nice value a training thread takes when started from a thread at `own`. */
+function trainingNiceness(own: number): number {
+  return Math.min(own + TRAINING_NICENESS_STEP, LOWEST_PRIORITY);
+}
 
 function yieldCpuToTheInterface(): void {
   if (process.platform !== 'linux') return;
   try {
-    setPriority(0, TRAINING_NICENESS);
+    // a new thread starts at its creator's nice value: the manager's, hence the app's
+    setPriority(0, trainingNiceness(getPriority(0)));
   } catch {
     // not permitted (a container's seccomp profile): train at normal priority
   }

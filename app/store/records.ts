@@ -11,6 +11,11 @@ export interface RunInfo {
   name: string;
   status: RunStatus;
   config: TrainConfig;
+  /**
+   * Set when the stored config no longer validates ("Run 7's stored config no longer validates — optimizer.lambda: …"):
+   * `config` then holds only the stored fields, for showing, and resuming, analysing or exporting the run is refused.
+   */
+  configProblem?: string;
   /** The TF.js backend the run trained on ("wasm", "tensorflow", "cpu"), once its worker has started. */
   backend: string | null;
   device: string | null;

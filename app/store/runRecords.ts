@@ -4,9 +4,10 @@
  */
 import type Database from 'better-sqlite3';
 import { ACTIVE_STATUSES, type RunStatus, type RunTransition } from '../domain/index.js';
-import { trainConfigSchema, type TrainConfig } from '../training/config.js';
+import type { TrainConfig } from '../training/config.js';
 import { NotFoundError } from '../validation.js';
 import type { RunInfo } from './records.js';
+import { readStoredConfig } from './storedConfig.js';
 
 interface RunRow {
   id: number;
@@ -150,12 +151,14 @@ export class RunRecords {
 }
 
 function toRunInfo(row: RunRow): RunInfo {
-  const parsed = trainConfigSchema.safeParse(JSON.parse(row.config));
+  // a config that no longer validates is reported with the run, not cast (app/store/storedConfig.ts)
+  const { config, problem } = readStoredConfig(row.id, row.config);
   return {
     id: row.id,
     name: row.name,
     status: row.status,
-    config: parsed.success ? parsed.data : (JSON.parse(row.config) as TrainConfig),
+    config,
+    ...(problem !== undefined ? { configProblem: problem } : {}),
     backend: row.backend,
     device: row.device,
     createdAt: row.created_at,

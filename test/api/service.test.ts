@@ -51,6 +51,16 @@ describe('StudioService: every bad input is refused, naming the field, and store
     await rejectsNaming(service.startRun(undefined as never), ConfigError, ['request']);
   });
 
+  test('startRun with a data set that reads files but names no path is refused at once, naming data.path', async () => {
+    for (const name of ['idx', 'folder', 'csv'] as const) {
+      await rejectsNaming(service.startRun({ config: { data: { name }, optimizer: { name: 'sgd', lr: 0.1 } } }), ConfigError, ['config.data.path', `"${name}" data set needs path`]);
+    }
+    await rejectsNaming(service.createComparison({ name: 'no path', config: { ...tinyConfig, data: { name: 'idx' } }, arms: [{ optimizer: { name: 'sam' } }, { optimizer: { name: 'fsam' } }], seeds: [1] }), ConfigError, ['data.path']);
+    const check = await service.checkConfig({ data: { name: 'idx' }, optimizer: { name: 'sgd', lr: 0.1 } });
+    assert.ok(!check.ok);
+    assert.deepEqual(check.problems.map((p) => p.field), ['data.path'], 'the form shows the problem under the path field');
+  });
+
   test('run ids are checked before they are looked up', async () => {
     await rejectsNaming(service.getRun('abc' as never), ConfigError, ['runId']);
     await rejectsNaming(service.getRun(0), ConfigError, ['runId']);

@@ -29,6 +29,8 @@ test('bad flags and config values exit 2 with a message naming the field and wha
     [['train', '--no-such-flag'], /Unknown option '--no-such-flag'/],
     [['train', '--rho=-1'], /optimizer\.rho/],
     [['frobnicate'], /"frobnicate" is not a command/],
+    [['bench', '--quick-scale', '0.5'], /--quick-scale applies to --quick-preset/],
+    [['bench', '--quick-preset', '--quick-scale', '2'], /--quick-scale must be a number more than 0 and at most 1, got "2"/],
   ];
   for (const [args, message] of cases) {
     const result = await runCli(args);
@@ -89,4 +91,15 @@ test('bench --json reports step times and the store\'s ingestion rate', async ()
   assert.ok(report.storeIngestion.rowsPerSecond > 0 && Number.isFinite(report.storeIngestion.rowsPerSecond));
   assert.deepEqual(report.augmentation.map((a: { transforms: string }) => a.transforms), ['crop,flip,cutout', 'crop', 'flip', 'cutout']);
   assert.ok(report.augmentation.every((a: { medianMs: number; batchSize: number }) => a.medianMs >= 0 && a.batchSize === 8));
+  assert.equal(report.quickPreset, undefined, 'the quick preset is timed only when asked');
+});
+
+test('bench --quick-preset times the quick compare and prints its figures, a line per optimizer', async () => {
+  // a hundredth of the preset's examples (at least one batch of 128): the same compare, in seconds
+  const result = await runCli(['bench', '--models', 'cnn', '--optimizers', 'sgd', '--steps', '1', '--warmup', '1', '--batch-size', '8', '--quick-preset', '--quick-scale', '0.01']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^quick preset \(compare sgd, sam, fsam; 128 train \/ 10 test examples, 3 epochs, \d+ at once\): \d+\.\d s$/m);
+  for (const optimizer of ['sgd', 'sam', 'fsam']) {
+    assert.match(result.stdout, new RegExp(`^  ${optimizer}: completed, final test accuracy \\d+\\.\\d %, \\d+\\.\\d s, \\d+\\.\\d\\d steps/s$`, 'm'), result.stdout);
+  }
 });

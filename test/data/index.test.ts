@@ -6,6 +6,8 @@ import { after, test } from 'node:test';
 import { writeIdxFile } from '../../app/data/idx.js';
 import { loadDataset, parseDatasetSpec } from '../../app/data/index.js';
 import type { DatasetSpec } from '../../app/data/index.js';
+import { parseTrainConfig } from '../../app/training/config.js';
+import { ConfigError } from '../../app/validation.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fsam-dataset-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -58,6 +60,20 @@ test('bad specs are rejected with the field named and what to do', async () => {
   for (const [spec, message] of cases) {
     assert.throws(() => parseDatasetSpec(spec), { message }, JSON.stringify(spec));
     await assert.rejects(loadDataset(spec as DatasetSpec), { message });
+  }
+});
+
+test('a run config naming a data set that reads files, without its path, is refused by the config schema', () => {
+  for (const name of ['idx', 'folder', 'csv']) {
+    assert.throws(() => parseTrainConfig({ data: { name }, model: 'mlp', optimizer: { name: 'sgd', lr: 0.1 } }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
+      assert.match(error.message, new RegExp(`^Invalid run configuration — data\\.path: the "${name}" data set needs path, `));
+      return true;
+    });
+  }
+  // the downloadable sets fall back to the download cache, and a given path is enough
+  for (const data of [{ name: 'mnist' }, { name: 'cifar10' }, { name: 'idx', path: root }]) {
+    assert.equal(parseTrainConfig({ data, optimizer: { name: 'sgd', lr: 0.1 } }).data.name, data.name);
   }
 });
 

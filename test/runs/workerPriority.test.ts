@@ -1,11 +1,12 @@
 /**
- * A training worker yields the CPU to the interface: on Linux its thread runs at a lower priority (nice 10)
- * while the main thread stays at the process's own, read from /proc for the real threads of this process.
+ * A training worker yields the CPU to the interface: on Linux its thread runs at the test process's own nice
+ * value + 10 (a lower priority), capped at 19, whatever that own value is, while the main thread keeps its own.
+ * Read from /proc for the real threads of this process.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { RunManager } from '../../app/runs/manager.js';
 import { StudioStore } from '../../app/store/store.js';
 import { temporaryFolder, tinyRunConfig, until } from '../support/runs.js';
@@ -13,35 +14,80 @@ import { temporaryFolder, tinyRunConfig, until } from '../support/runs.js';
 const folder = temporaryFolder('fsam-priority-');
 after(() => folder.remove());
 
-/** The nice value of every thread of this process (field 19 of /proc/self/task/TID/stat). */
-function threadNiceness(): number[] {
-  return readdirSync('/proc/self/task').flatMap((tid) => {
+const LOWEST = 19;
+const linuxOnly = { skip: process.platform !== 'linux' && 'thread priorities are per process off Linux' };
+
+/** The nice value of every thread of this process, by thread id (field 19 of /proc/self/task/TID/stat). */
+function threadNiceness(): Map<number, number> {
+  const threads = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
     try {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       // the command name may hold spaces and parentheses: fields are counted after its closing one
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return [Number(fields[19 - 3])];
+      threads.set(Number(tid), Number(fields[19 - 3]));
     } catch {
-      return []; // the thread ended while we read
+      // the thread ended while we read
     }
-  });
+  }
+  return threads;
 }
 
-test('the training thread runs at nice 10, the rest of the process as before', { skip: process.platform !== 'linux' && 'thread priorities are per process off Linux' }, async () => {
-  const store = StudioStore.open(`${folder.path}/studio.db`);
+/**
+ * Trains a run and reads the niceness of this process's threads while it does: the main thread's, and
+ * those of the threads that did not exist before the run (its worker among them).
+ */
+async function nicenessWhileTraining(name: string): Promise<{ main: number; before: number[]; started: number[] }> {
+  const store = StudioStore.open(`${folder.path}/${name}.db`);
   const manager = new RunManager(store, 1);
   try {
-    const ownNiceness = getPriority(0);
-    if (ownNiceness !== 10) assert.ok(!threadNiceness().includes(10), 'no thread is lowered before a run starts');
-    const run = store.createRun({ name: 'priority', config: tinyRunConfig({ epochs: 50 }) });
+    const before = threadNiceness();
+    const run = store.createRun({ name, config: tinyRunConfig({ epochs: 50 }) });
     manager.enqueue(run.id);
     await until(() => store.getRun(run.id).step > 0, 'the first steps');
-    const niceness = threadNiceness();
-    assert.ok(niceness.includes(10), `a thread at nice 10 trains (threads: ${niceness.join(' ')})`);
-    assert.equal(getPriority(0), ownNiceness, 'the main thread keeps its priority');
+    const during = threadNiceness();
     await manager.stop(run.id);
+    return {
+      main: during.get(process.pid)!,
+      before: [...before.values()],
+      started: [...during].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice),
+    };
   } finally {
     await manager.shutdown();
     store.close();
   }
+}
+
+/** Asserts the training thread runs at min(own + 10, 19), below the process's own priority unless that is already the lowest. */
+function assertTrainsBelow(own: number, seen: Awaited<ReturnType<typeof nicenessWhileTraining>>, t: { diagnostic(message: string): void }): void {
+  const expected = Math.min(own + 10, LOWEST);
+  const threads = `threads before: ${seen.before.join(' ')}; started with the run: ${seen.started.join(' ')}`;
+  assert.equal(seen.main, own, 'the main thread keeps its priority');
+  assert.ok(seen.started.length > 0, `the run started a worker thread (${threads})`);
+  // started by the main thread (at its own) or by the worker (at the worker's): nothing else, nothing higher
+  assert.ok(seen.started.every((nice) => nice === own || nice === expected), `every thread the run started runs at nice ${own} or ${expected} (${threads})`);
+  if (own < LOWEST) {
+    assert.ok(expected > own, 'a higher nice value: a lower priority');
+    assert.ok(!seen.before.includes(expected), `no thread ran at nice ${expected} before the run (${threads})`);
+    assert.ok(seen.started.includes(expected), `a thread of the run trains at nice ${expected} = min(${own} + 10, 19) (${threads})`);
+  } else {
+    // nothing runs lower than 19: the worker must stay there (a privileged process could otherwise raise it)
+    t.diagnostic(`this process already runs at nice ${own}, the lowest priority: the training thread must stay at ${LOWEST}`);
+    assert.ok(seen.started.every((nice) => nice === LOWEST), `the run's threads run at nice ${LOWEST} (${threads})`);
+  }
+}
+
+test("the training thread runs at the process's own nice value + 10 (at most 19), the rest of the process as before", linuxOnly, async (t) => {
+  const own = getPriority(0);
+  assert.equal(threadNiceness().get(process.pid), own, "getPriority(0) reads the main thread's nice value");
+  t.diagnostic(`this process runs at nice ${own}; the training thread should run at ${Math.min(own + 10, LOWEST)}`);
+  assertTrainsBelow(own, await nicenessWhileTraining('own'), t);
+});
+
+test('from a process at nice 12 or more, the training thread is capped at 19', linuxOnly, async (t) => {
+  // lowering one's own priority is always allowed (and lasts only as long as this test file's process)
+  const own = Math.max(getPriority(0), 12);
+  setPriority(0, own);
+  assert.equal(getPriority(0), own);
+  assertTrainsBelow(own, await nicenessWhileTraining('capped'), t);
 });

@@ -109,6 +109,7 @@ function describeRun({ run, epochs, transitions, files }: RunDetail): string {
     `progress: ${run.step}/${run.totalSteps ?? '?'} steps, ${run.epochsDone}/${run.config.epochs} epochs, ${fixed(run.stepsPerSecond, 2)} steps/s`,
     run.comparisonId !== null ? `comparison: ${run.comparisonId} (arm ${run.arm})` : '',
     `config: ${JSON.stringify(run.config)}`,
+    ...(run.configProblem !== undefined ? [`config problem: ${run.configProblem}`] : []),
     '',
     'history:',
     ...transitions.map((t) => `  ${time(t.at)}  ${t.status}${t.message ? ` — ${t.message}` : ''}`),
