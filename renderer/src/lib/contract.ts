@@ -1,7 +1,9 @@
 /**
- * The renderer's one door to `app/`: the StudioApi contract's types, its plain constant arrays and one pure,
- * dependency-free function (LTTB). Nothing else from `app/` may be imported (STUDIO.md, "Rooms"); these
- * modules import only types, so this pulls no Node or TF.js code into the bundle.
+ * The renderer's one door to `app/`: the StudioApi contract's types, its plain constant arrays, the one
+ * StudioApi client (app/api/client.ts, shared with the desktop preload) and a few pure, dependency-free
+ * functions (LTTB, the colours and statistics the HTML report shares). Nothing else from `app/` may be
+ * imported (STUDIO.md, "Rooms"); these modules import only types and each other, so this pulls no Node or
+ * TF.js code into the bundle.
  */
 export type {
   AnalysisInfo,
@@ -41,6 +43,7 @@ export type {
   StepSeriesName,
   StudioApi,
   StudioInfo,
+  SubscriptionErrorListener,
   TrainConfig,
   TrainConfigInput,
   Unsubscribe,
@@ -65,6 +68,8 @@ export {
   STUDIO_API_SUBSCRIPTIONS,
 } from '../../../app/api/types.js';
 export type { ClientMessage, ServerMessage, WireError } from '../../../app/api/wire.js';
+export { createStudioClient, errorFromWire } from '../../../app/api/client.js';
+export type { StudioTransport } from '../../../app/api/client.js';
 // the one function shared with the service: pure, dependency-free LTTB (bounding the live tail)
 export { largestTriangleThreeBuckets } from '../../../app/api/lttb.js';
 export { WIRE_PATH } from '../../../app/api/wire.js';
