@@ -65,6 +65,7 @@ import {
   type SeriesRequest,
   type StudioApi,
   type StudioInfo,
+  type SubscriptionErrorListener,
   type TrainConfigInput,
   type Unsubscribe,
 } from './types.js';
@@ -318,14 +319,16 @@ export class StudioService implements StudioApi {
     return downloadableFile(this.store, fileId);
   }
 
-  onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
-    return this.manager.onRunUpdate(listener);
+  onRunUpdate(listener: (run: RunInfo) => void, onError?: SubscriptionErrorListener): Unsubscribe {
+    return subscribing(onError, () => this.manager.onRunUpdate(listener));
   }
 
-  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe {
-    const id = check(runIdSchema, runId, 'runId');
-    const { afterStep } = check(subscribeOptionsSchema, options, 'options');
-    return this.manager.subscribe(id, afterStep ?? 0, listener);
+  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void, onError?: SubscriptionErrorListener): Unsubscribe {
+    return subscribing(onError, () => {
+      const id = check(runIdSchema, runId, 'runId');
+      const { afterStep } = check(subscribeOptionsSchema, options, 'options');
+      return this.manager.subscribe(id, afterStep ?? 0, listener);
+    });
   }
 
   async describeModel(request: ModelDescriptionRequest): Promise<ModelDescription> {
@@ -384,6 +387,20 @@ export class StudioService implements StudioApi {
   private defaults(): TrainConfig {
     const quick = PRESETS.quick!.config;
     return checkRunConfig({ ...quick, optimizer: { name: 'fsam', ...quick.optimizer } });
+  }
+}
+
+/**
+ * Opens a subscription; one that fails goes to `onError` when the caller gave one (StudioApi's rule), else
+ * is thrown — which is how the transports (app/api/connection.ts) learn of it and answer with an error.
+ */
+function subscribing(onError: SubscriptionErrorListener | undefined, open: () => Unsubscribe): Unsubscribe {
+  try {
+    return open();
+  } catch (error) {
+    if (onError === undefined) throw error;
+    onError(error instanceof Error ? error : new Error(String(error)));
+    return () => {};
   }
 }
 
