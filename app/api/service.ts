@@ -21,7 +21,7 @@ import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { PRESETS } from '../training/presets.js';
 import { storeComparisonReport, storeRunExport } from '../export/storedExports.js';
 import { downloadableFile, type DownloadableFile } from '../export/downloads.js';
-import { ConfigError, describeIssue } from '../validation.js';
+import { ConfigError, parseOrProblems, parseOrThrow } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
   analysisRequestSchema,
@@ -70,17 +70,13 @@ import {
   type Unsubscribe,
 } from './types.js';
 
-/** Parses a boundary input or throws a ConfigError naming the argument and field. */
+/** Parses a boundary input or throws a ConfigError naming the argument and field ("request.format: …"). */
 function check<Schema extends z.ZodType>(schema: Schema, input: unknown, argument: string): z.infer<Schema> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new ConfigError(describeIssue(result.error, argument));
-  return result.data;
+  return parseOrThrow(schema, input, '', argument);
 }
 
 function checkRunConfig(input: unknown, where = 'config'): TrainConfig {
-  const result = trainConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(`Invalid run configuration — ${describeIssue(result.error, where)}`);
-  return result.data;
+  return parseOrThrow(trainConfigSchema, input, 'Invalid run configuration', where);
 }
 
 /**
@@ -187,13 +183,11 @@ export class StudioService implements StudioApi {
   }
 
   async checkConfig(input: unknown): Promise<ConfigCheck> {
-    const result = trainConfigSchema.safeParse(input);
-    if (result.success) {
-      const problem = notDownloaded(result.data);
-      if (problem !== undefined) return { ok: false, problems: [{ field: 'data.name', message: problem }] };
-      return { ok: true, config: result.data };
-    }
-    return { ok: false, problems: result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'config', message: issue.message })) };
+    const parsed = parseOrProblems(trainConfigSchema, input, { whole: 'config' });
+    if (!parsed.ok) return parsed;
+    const problem = notDownloaded(parsed.value);
+    if (problem !== undefined) return { ok: false, problems: [{ field: 'data.name', message: problem }] };
+    return { ok: true, config: parsed.value };
   }
 
   async listRuns(): Promise<RunInfo[]> {
