@@ -73,6 +73,9 @@ export type { StudioTransport } from '../../../app/api/client.js';
 // the one function shared with the service: pure, dependency-free LTTB (bounding the live tail)
 export { largestTriangleThreeBuckets } from '../../../app/api/lttb.js';
 export { WIRE_PATH } from '../../../app/api/wire.js';
+// the colours and statistics the HTML report shows too, computed one way
+export { assignColors, OPTIMIZER_COLORS, optimizerColor, PALETTE } from '../../../app/api/palette.js';
+export { mean, meanAndDeviation } from '../../../app/api/statistics.js';
 
 import type { StepMetrics } from '../../../app/api/types.js';
 
