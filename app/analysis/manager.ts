@@ -3,15 +3,20 @@
  * core busy, and training runs share the machine), and is the only writer of their rows. A worker that throws
  * or dies fails its analysis with the reason; the run and its stored data are never touched.
  */
-import { Worker } from 'node:worker_threads';
 import { ACTIVE_STATUSES, PENDING_ANALYSIS_STATUSES } from '../domain/index.js';
+import { failureMessage, startWorkerJob, WorkerExitError, type WorkerJob } from '../jobs/workerJob.js';
 import type { StudioStore } from '../store/store.js';
 import { usableConfig } from '../store/storedConfig.js';
 import { StateError } from '../validation.js';
 import type { AnalysisTask, AnalysisWorkerMessage } from './protocol.js';
-import type { AnalysisInfo, AnalysisOptions } from '../domain/analysis.js';
+import type { AnalysisInfo, AnalysisOptions, AnalysisResult } from '../domain/analysis.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+/**
+ * How long a stopped analysis gets to end by itself (it looks for the stop between its phases' batches)
+ * before its worker is terminated.
+ */
+const STOP_GRACE_MS = 10_000;
 
 interface Queued {
   analysisId: number;
@@ -20,7 +25,7 @@ interface Queued {
 
 export class AnalysisManager {
   private readonly queue: Queued[] = [];
-  private readonly workers = new Map<number, Worker>();
+  private readonly workers = new Map<number, WorkerJob<AnalysisResult, never>>();
   private readonly endWaiters = new Map<number, ((analysis: AnalysisInfo) => void)[]>();
   /** Each analysis as it was created, until it ends. */
   private readonly started = new Map<number, AnalysisInfo>();
@@ -82,11 +87,9 @@ export class AnalysisManager {
     }
     const running = [...this.workers.entries()].filter(([analysisId]) => selected(analysisId));
     await Promise.all(
-      running.map(([analysisId, worker]) => {
-        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      running.map(async ([analysisId, job]) => {
         interrupt(analysisId);
-        void worker.terminate();
-        return exited;
+        await job.stop(STOP_GRACE_MS);
       }),
     );
   }
@@ -97,22 +100,24 @@ export class AnalysisManager {
 
   private launch({ analysisId, task }: Queued): void {
     this.store.analyses.markRunning(analysisId);
-    const worker = new Worker(WORKER_URL, { workerData: task });
-    this.workers.set(analysisId, worker);
-    let ended = false;
-    const end = (write: () => void) => {
-      if (ended) return;
-      ended = true;
-      this.finish(analysisId, write);
-    };
-    worker.on('message', (message: AnalysisWorkerMessage) => {
-      if (ended) return;
-      if (message.type === 'progress') this.store.analyses.setProgress(analysisId, message.progress);
-      else end(() => this.store.analyses.complete(analysisId, message.result));
+    const job = startWorkerJob<AnalysisWorkerMessage, AnalysisResult>(WORKER_URL, {
+      workerData: task,
+      resultOf: (message) => (message.type === 'result' ? message.result : undefined),
+      onProgress: (message) => {
+        if (message.type === 'progress') this.store.analyses.setProgress(analysisId, message.progress);
+      },
     });
-    worker.on('error', (error) => end(() => this.store.analyses.end(analysisId, 'failed', `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`)));
-    worker.on('exit', (code) => {
-      end(() => this.store.analyses.end(analysisId, 'failed', `the analysis worker exited (code ${code}) before it gave a result`));
+    this.workers.set(analysisId, job);
+    // registered before anyone can stop the job: the end is written, and the slot freed, before a stop() resolves
+    job.result.then(
+      (result) => this.finish(analysisId, () => this.store.analyses.complete(analysisId, result)),
+      (error: unknown) => {
+        const message = error instanceof WorkerExitError && !error.terminated ? `the analysis worker exited (code ${error.exitCode}) before it gave a result` : failureMessage(error);
+        // an analysis stopped on purpose is already ended as interrupted: finish writes nothing then
+        this.finish(analysisId, () => this.store.analyses.end(analysisId, 'failed', message));
+      },
+    );
+    void job.exited.then(() => {
       this.workers.delete(analysisId);
       this.pump();
     });

@@ -4,19 +4,15 @@
  * confidence interval. Pairing removes the seed-to-seed variance that unpaired means would carry.
  */
 import jStat from 'jstat';
-import { ACTIVE_STATUSES, type ArmResult, type ComparisonResults, type Estimate, type PairedDifference } from '../domain/index.js';
+import { meanAndDeviation } from '../domain/statistics.js';
+import { ACTIVE_STATUSES, type ArmResult, type ComparisonResults, type PairedDifference } from '../domain/index.js';
 import { type RunInfo } from '../store/records.js';
 
 const METRICS = ['finalTestAccuracy', 'bestTestAccuracy'] as const;
 type Metric = (typeof METRICS)[number];
 
-export function estimate(values: readonly number[]): Estimate | null {
-  if (values.length === 0) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  if (values.length < 2) return { mean, standardDeviation: null, count: 1 };
-  const variance = values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1);
-  return { mean, standardDeviation: Math.sqrt(variance), count: values.length };
-}
+/** Mean ± sd over seeds, as the renderer and the report compute it (app/domain/statistics.ts). */
+export const estimate = meanAndDeviation;
 
 /** Mean of the paired differences and its two-sided confidence interval (null with a single pair). */
 export function pairedDifference(differences: readonly number[], confidence = 0.95): { mean: number; low: number | null; high: number | null } {

@@ -9,9 +9,14 @@
 import { z } from 'zod';
 import type { ApiCallName, ApiSubscriptionName, ServerMessage, WireError } from './wire.js';
 import { STUDIO_API_CALLS, STUDIO_API_SUBSCRIPTIONS, type StudioApi, type Unsubscribe } from './types.js';
-import { ConfigError, describeIssue } from '../validation.js';
+import { parseOrThrow } from '../validation.js';
 
-const messageId = z.number().int().nonnegative();
+/** A message's or a subscription's id, chosen by the client (the preload, the page). */
+export const messageIdSchema = z
+  .number({ error: 'must be a whole number ≥ 0' })
+  .int({ error: 'must be a whole number ≥ 0' })
+  .nonnegative({ error: 'must be a whole number ≥ 0' });
+const messageId = messageIdSchema;
 const callMethod = z.enum(STUDIO_API_CALLS);
 const subscriptionMethod = z.enum(STUDIO_API_SUBSCRIPTIONS);
 const callArgs = z.array(z.unknown()).max(4);
@@ -27,12 +32,6 @@ const subscriptionSchema = z.object({ method: subscriptionMethod, args: callArgs
 export function wireError(error: unknown): WireError {
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
-}
-
-function parseOrRefuse<Schema extends z.ZodType>(schema: Schema, input: unknown, what: string): z.infer<Schema> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(`${what} — ${describeIssue(parsed.error)}`);
-  return parsed.data;
 }
 
 function runCall(api: StudioApi, method: ApiCallName, args: unknown[]): Promise<unknown> {
@@ -51,7 +50,7 @@ function startSubscription(api: StudioApi, method: ApiSubscriptionName, args: un
  * an array (else a ConfigError naming the field); resolves with the method's value (null for none).
  */
 export async function invokeApiCall(api: StudioApi, method: unknown, args: unknown): Promise<unknown> {
-  const call = parseOrRefuse(callSchema, { method, args }, 'Bad call');
+  const call = parseOrThrow(callSchema, { method, args }, 'Bad call');
   return (await runCall(api, call.method, call.args)) ?? null;
 }
 
@@ -60,7 +59,7 @@ export async function invokeApiCall(api: StudioApi, method: unknown, args: unkno
  * STUDIO_API_SUBSCRIPTIONS and `args` an array (else a ConfigError). Returns its unsubscribe function.
  */
 export function openSubscription(api: StudioApi, method: unknown, args: unknown, listener: (event: unknown) => void): Unsubscribe {
-  const subscription = parseOrRefuse(subscriptionSchema, { method, args }, 'Bad subscription');
+  const subscription = parseOrThrow(subscriptionSchema, { method, args }, 'Bad subscription');
   return startSubscription(api, subscription.method, subscription.args, listener);
 }
 
@@ -75,13 +74,14 @@ export class ApiConnection {
 
   /** Handles one message (already JSON-parsed); never throws: a bad message is answered with an error. */
   async handle(input: unknown): Promise<void> {
-    const parsed = clientMessageSchema.safeParse(input);
-    if (!parsed.success) {
+    let message: z.infer<typeof clientMessageSchema>;
+    try {
+      message = parseOrThrow(clientMessageSchema, input, 'Bad message', 'message');
+    } catch (error) {
       const id = typeof input === 'object' && input !== null && typeof (input as { id?: unknown }).id === 'number' ? (input as { id: number }).id : -1;
-      this.reply({ kind: 'error', id, error: { name: 'ConfigError', message: `Bad message — ${describeIssue(parsed.error, 'message')}` } });
+      this.reply({ kind: 'error', id, error: wireError(error) });
       return;
     }
-    const message = parsed.data;
     if (message.kind === 'unsubscribe') {
       this.subscriptions.get(message.id)?.();
       this.subscriptions.delete(message.id);

@@ -11,6 +11,8 @@ import { DOWNLOADABLE_DATASETS } from '../data/download/catalog.js';
 export const runIdSchema = z.number({ error: 'must be a run id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be a run id ≥ 1' });
 export const comparisonIdSchema = z.number({ error: 'must be a comparison id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be ≥ 1' });
 
+export const fileIdSchema = z.number({ error: 'must be a file id (a whole number ≥ 1)' }).int({ error: 'must be a file id (a whole number ≥ 1)' }).positive({ error: 'must be a file id (a whole number ≥ 1)' });
+
 const nameSchema = z.string({ error: 'must be text' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
 
 export const startRunSchema = z.object({

@@ -21,7 +21,7 @@ import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { PRESETS } from '../training/presets.js';
 import { storeComparisonReport, storeRunExport } from '../export/storedExports.js';
 import { downloadableFile, type DownloadableFile } from '../export/downloads.js';
-import { ConfigError, describeIssue, parseOrThrow } from '../validation.js';
+import { ConfigError, describeIssue, parseOrProblems, parseOrThrow } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
   analysisRequestSchema,
@@ -65,15 +65,14 @@ import {
   type SeriesRequest,
   type StudioApi,
   type StudioInfo,
+  type SubscriptionErrorListener,
   type TrainConfigInput,
   type Unsubscribe,
 } from './types.js';
 
-/** Parses a boundary input or throws a ConfigError naming the argument and field. */
+/** Parses a boundary input or throws a ConfigError naming the argument and field ("request.format: …"). */
 function check<Schema extends z.ZodType>(schema: Schema, input: unknown, argument: string): z.infer<Schema> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new ConfigError(describeIssue(result.error, argument));
-  return result.data;
+  return parseOrThrow(schema, input, '', argument);
 }
 
 function checkRunConfig(input: unknown, where = 'config'): TrainConfig {
@@ -184,13 +183,11 @@ export class StudioService implements StudioApi {
   }
 
   async checkConfig(input: unknown): Promise<ConfigCheck> {
-    const result = trainConfigSchema.safeParse(input);
-    if (result.success) {
-      const problem = notDownloaded(result.data);
-      if (problem !== undefined) return { ok: false, problems: [{ field: 'data.name', message: problem }] };
-      return { ok: true, config: result.data };
-    }
-    return { ok: false, problems: result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'config', message: issue.message })) };
+    const parsed = parseOrProblems(trainConfigSchema, input, { whole: 'config' });
+    if (!parsed.ok) return parsed;
+    const problem = notDownloaded(parsed.value);
+    if (problem !== undefined) return { ok: false, problems: [{ field: 'data.name', message: problem }] };
+    return { ok: true, config: parsed.value };
   }
 
   async listRuns(): Promise<RunInfo[]> {
@@ -316,14 +313,16 @@ export class StudioService implements StudioApi {
     return downloadableFile(this.store, fileId);
   }
 
-  onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
-    return this.manager.onRunUpdate(listener);
+  onRunUpdate(listener: (run: RunInfo) => void, onError?: SubscriptionErrorListener): Unsubscribe {
+    return subscribing(onError, () => this.manager.onRunUpdate(listener));
   }
 
-  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe {
-    const id = check(runIdSchema, runId, 'runId');
-    const { afterStep } = check(subscribeOptionsSchema, options, 'options');
-    return this.manager.subscribe(id, afterStep ?? 0, listener);
+  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void, onError?: SubscriptionErrorListener): Unsubscribe {
+    return subscribing(onError, () => {
+      const id = check(runIdSchema, runId, 'runId');
+      const { afterStep } = check(subscribeOptionsSchema, options, 'options');
+      return this.manager.subscribe(id, afterStep ?? 0, listener);
+    });
   }
 
   async describeModel(request: ModelDescriptionRequest): Promise<ModelDescription> {
@@ -382,6 +381,20 @@ export class StudioService implements StudioApi {
   private defaults(): TrainConfig {
     const quick = PRESETS.quick!.config;
     return checkRunConfig({ ...quick, optimizer: { name: 'fsam', ...quick.optimizer } });
+  }
+}
+
+/**
+ * Opens a subscription; one that fails goes to `onError` when the caller gave one (StudioApi's rule), else
+ * is thrown — which is how the transports (app/api/connection.ts) learn of it and answer with an error.
+ */
+function subscribing(onError: SubscriptionErrorListener | undefined, open: () => Unsubscribe): Unsubscribe {
+  try {
+    return open();
+  } catch (error) {
+    if (onError === undefined) throw error;
+    onError(error instanceof Error ? error : new Error(String(error)));
+    return () => {};
   }
 }
 

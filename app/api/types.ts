@@ -23,10 +23,10 @@ import type {
   Series,
   SeriesRequest,
 } from '../domain/index.js';
-import type { ComparisonDetail, RunDetail, RunInfo, RunStreamEvent, Unsubscribe } from '../store/records.js';
+import type { ComparisonDetail, RunDetail, RunInfo, RunStreamEvent, SubscriptionErrorListener, Unsubscribe } from '../store/records.js';
 
 export * from '../domain/index.js';
-export type { ComparisonDetail, RunDetail, RunInfo, RunStreamEvent, Unsubscribe } from '../store/records.js';
+export type { ComparisonDetail, RunDetail, RunInfo, RunStreamEvent, SubscriptionErrorListener, Unsubscribe } from '../store/records.js';
 export type { TrainConfig, TrainConfigInput, OptimizerConfigInput };
 
 export interface ComparisonArmInput {
@@ -133,14 +133,21 @@ export interface StudioApi {
   /** Writes a comparison's HTML report (kept with the files of its first run). */
   exportComparison(request: { comparisonId: number }): Promise<ExportResult>;
 
-  /** Every change of any run (status, progress, results), throttled per run. */
-  onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe;
+  /**
+   * Every change of any run (status, progress, results), throttled per run.
+   *
+   * A subscription that fails — refused, or naming a run that does not exist — calls `onError` once with
+   * the service's error (its name and message, e.g. NotFoundError "Run 9 does not exist"), and its listener
+   * hears nothing more. Over a transport that comes after subscribing returned; in the service's own process
+   * at once. Without `onError` the service throws, and a transport logs it.
+   */
+  onRunUpdate(listener: (run: RunInfo) => void, onError?: SubscriptionErrorListener): Unsubscribe;
   /**
    * One run's history, then its live tail, with no gap and no duplicate. `afterStep` is how many steps the
    * caller already has (e.g. from metricSeries): steps with index ≥ afterStep are delivered (default 0: all).
-   * Epochs and the run's current info are delivered too.
+   * Epochs and the run's current info are delivered too. Failure: as for onRunUpdate.
    */
-  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe;
+  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void, onError?: SubscriptionErrorListener): Unsubscribe;
 
   /** A zoo model's layers with output shapes and parameter counts, for an input shape and class count. */
   describeModel(request: ModelDescriptionRequest): Promise<ModelDescription>;

@@ -5,6 +5,8 @@
  * More sections (the runs' sharpness analyses, analysisSection.ts) follow the summary: each is a title and
  * an HTML fragment its producer has escaped.
  */
+import { assignColors, optimizerColor, PALETTE } from '../domain/palette.js';
+import { mean } from '../domain/statistics.js';
 import { optimizerTitle, type Estimate } from '../domain/index.js';
 import type { ComparisonDetail, RunDetail, RunInfo } from '../store/records.js';
 import { escapeHtml, lineChartSvg, type ChartSeries } from './svgChart.js';
@@ -22,24 +24,12 @@ export interface ReportSection {
   html: string;
 }
 
-// the studio's colours per optimizer (renderer/src/lib/colors.ts), then a palette for further arms
-const OPTIMIZER_COLORS: Record<string, string> = { sgd: '#8a8f98', sam: '#2f7ed8', fsam: '#f28e2b' };
-const PALETTE = ['#2ca58d', '#9467bd', '#d62728', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#1f4e79'];
 /** Curves are averaged over this many step buckets: a readable line, and a file of a few hundred kB at most. */
 const BUCKETS = 200;
 
+/** Each arm's colour, as the studio's screens give it (app/domain/palette.ts). */
 function armColors(arms: readonly { arm: string; optimizer: string }[]): Map<string, string> {
-  const colors = new Map<string, string>();
-  const used = new Set<string>();
-  let next = 0;
-  for (const { arm, optimizer } of arms) {
-    const own = OPTIMIZER_COLORS[optimizer];
-    if (own && !used.has(own)) {
-      used.add(own);
-      colors.set(arm, own);
-    } else colors.set(arm, PALETTE[next++ % PALETTE.length]!);
-  }
-  return colors;
+  return assignColors(arms.map(({ arm, optimizer }) => ({ key: arm, optimizer })));
 }
 
 /** The colour each of `runs` is drawn in: its arm's (its optimizer's outside a comparison), as in the curves. */
@@ -69,7 +59,7 @@ function meanCurve(curves: readonly Map<number, number>[]): [number, number][] {
   const keys = [...new Set(curves.flatMap((c) => [...c.keys()]))].sort((a, b) => a - b);
   return keys.map((key) => {
     const values = curves.map((c) => c.get(key)).filter((v): v is number => v !== undefined);
-    return [key, values.reduce((a, b) => a + b, 0) / values.length];
+    return [key, mean(values)];
   });
 }
 
@@ -77,8 +67,8 @@ function armSeries(groups: readonly { label: string; color: string; curves: [num
   return groups.flatMap(({ label, color, curves }) => {
     const bucketed = curves.map((c) => bucketMeans(c, bucketSize));
     const seeds = curves.length > 1 ? bucketed.map((b) => ({ label: `${label} (one seed)`, color, faint: true, points: [...b] })) : [];
-    const mean = { label: curves.length > 1 ? `${label} (mean of ${curves.length})` : label, color, points: meanCurve(bucketed) };
-    return [...seeds, mean];
+    const average = { label: curves.length > 1 ? `${label} (mean of ${curves.length})` : label, color, points: meanCurve(bucketed) };
+    return [...seeds, average];
   });
 }
 
@@ -174,7 +164,7 @@ ${sectionsHtml(sections)}
 export function runReportHtml(detail: RunDetail, curves: ReportCurves, version: string, sections: readonly ReportSection[] = []): string {
   const { run, epochs } = detail;
   const optimizer = run.config.optimizer.name;
-  const color = OPTIMIZER_COLORS[optimizer] ?? PALETTE[0]!;
+  const color = optimizerColor(optimizer);
   const epochRows = epochs
     .map((e) => `<tr><td class="num">${e.epoch}</td><td class="num">${e.step}</td><td class="num">${e.train.loss.toFixed(4)}</td><td class="num">${percent(e.train.accuracy)}</td><td class="num">${e.test.loss.toFixed(4)}</td><td class="num">${percent(e.test.accuracy)}</td></tr>`)
     .join('');

@@ -2,9 +2,9 @@
  * Export of a run (model, metrics, report) and of a comparison (report), from the store to files: the one
  * place the CLI and the service both call. Writes only new files; nothing stored is changed.
  */
-import { Worker } from 'node:worker_threads';
 import { optimizerTitle, type ExportFormat } from '../domain/index.js';
 import type { ComparisonDetail, RunDetail, RunInfo } from '../store/records.js';
+import { startWorkerJob, WorkerExitError } from '../jobs/workerJob.js';
 import type { StudioStore } from '../store/store.js';
 import { usableConfig } from '../store/storedConfig.js';
 import { NotFoundError, StateError } from '../validation.js';
@@ -41,20 +41,24 @@ function curvesOf(store: StudioStore, runId: number): ReportCurves {
 const MODEL_EXPORT_WORKER = new URL('./modelExportWorker.js', import.meta.url);
 
 /** Runs one model export in its own worker thread (see modelExportWorker.ts) and waits for its files. */
-function exportModelInWorker(task: ModelExportTask): Promise<WrittenFile[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(MODEL_EXPORT_WORKER, { workerData: { kind: 'model-export', task } });
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      outcome();
-      void worker.terminate();
-    };
-    worker.once('message', (reply: ModelExportReply) => settle(() => (reply.ok ? resolve(reply.files) : reject(new Error(reply.message)))));
-    worker.once('error', (error) => settle(() => reject(error)));
-    worker.once('exit', (code) => settle(() => reject(new Error(`The export worker ended (exit code ${code}) before writing ${task.out}`))));
+async function exportModelInWorker(task: ModelExportTask): Promise<WrittenFile[]> {
+  const job = startWorkerJob<ModelExportReply, WrittenFile[]>(MODEL_EXPORT_WORKER, {
+    workerData: { kind: 'model-export', task },
+    // its one message is the reply: the files, or why there are none
+    resultOf: (reply) => {
+      if (!reply.ok) throw new Error(reply.message);
+      return reply.files;
+    },
   });
+  try {
+    return await job.result;
+  } catch (error) {
+    if (error instanceof WorkerExitError) throw new Error(`The export worker ended (exit code ${error.exitCode}) before writing ${task.out}`);
+    throw error;
+  } finally {
+    // the export is written (or failed): the thread has nothing left to do
+    void job.terminate();
+  }
 }
 
 async function exportModel(store: StudioStore, detail: RunDetail, format: 'tfjs' | 'onnx', out: string, version: string): Promise<WrittenFile[]> {

@@ -4,12 +4,13 @@
  * store. A worker that throws or dies fails its run with the reason; the other runs and the process go on.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { RunStatus } from '../domain/index.js';
 import type { RunInfo, RunStreamEvent, Unsubscribe } from '../store/records.js';
 import { ACTIVE_STATUSES, RESUMABLE_STATUSES } from '../domain/index.js';
+import { failureMessage, startWorkerJob, WorkerExitError, type WorkerJob } from '../jobs/workerJob.js';
 import type { StudioStore } from '../store/store.js';
 import { usableConfig } from '../store/storedConfig.js';
+import type { RunSummary } from '../training/trainer.js';
 import { StateError } from '../validation.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
 import { RunStreams } from './streams.js';
@@ -24,10 +25,15 @@ const STOP_GRACE_MS = 30_000;
 
 interface ActiveRun {
   runId: number;
-  worker: Worker;
-  /** Set when the manager terminates the worker on purpose: the run's final status and message. */
+  job: WorkerJob<RunSummary, ManagerToWorker>;
+  /**
+   * Set when the manager ends the worker on purpose (stop, kill, shutdown; the latest wins): the run's status
+   * and message if the worker has to be terminated. A worker that stops in time reports its own.
+   */
   ending?: { status: RunStatus; message: string };
+  /** The run's end is recorded (its summary, or why it has none). */
   finished: boolean;
+  /** Resolves once the worker has exited and its slot is free. */
   done: Promise<void>;
 }
 
@@ -98,10 +104,9 @@ export class RunManager {
     }
     const active = this.active.get(runId);
     if (!active) throw new StateError(`Run ${runId} is ${run.status}; there is nothing to stop`);
-    this.send(runId, { type: 'stop' });
     // a worker stuck in a long step still ends: after the grace period it is terminated, and the run can resume from its last checkpoint
-    const timer = setTimeout(() => this.kill(runId, 'stopped', 'stopped by the user; the worker did not answer in time, so the run resumes from its last epoch checkpoint'), STOP_GRACE_MS);
-    void active.done.finally(() => clearTimeout(timer));
+    active.ending = { status: 'stopped', message: 'stopped by the user; the worker did not answer in time, so the run resumes from its last epoch checkpoint' };
+    void active.job.stop(STOP_GRACE_MS);
     return run;
   }
 
@@ -110,7 +115,7 @@ export class RunManager {
     const active = this.active.get(runId);
     if (!active || active.finished) return;
     active.ending = { status, message };
-    void active.worker.terminate();
+    void active.job.terminate();
   }
 
   /** Stops (if needed) and deletes a run with everything it produced. */
@@ -157,15 +162,15 @@ export class RunManager {
       this.notifyEnd(runId);
     }
     const running = [...this.active.values()];
-    for (const active of running) {
-      this.send(active.runId, { type: 'unpause' });
-      this.send(active.runId, { type: 'stop' });
-    }
-    const deadline = setTimeout(() => {
-      for (const active of running) this.kill(active.runId, 'interrupted', 'the studio closed while this run trained; resume it to continue from its last checkpoint');
-    }, graceMs);
-    await Promise.all(running.map((active) => active.done));
-    clearTimeout(deadline);
+    await Promise.all(
+      running.map(async (active) => {
+        active.ending = { status: 'interrupted', message: 'the studio closed while this run trained; resume it to continue from its last checkpoint' };
+        // a paused trainer must run again to see the stop
+        active.job.post({ type: 'unpause' });
+        await active.job.stop(graceMs);
+        await active.done;
+      }),
+    );
     this.streams.close();
   }
 
@@ -185,34 +190,39 @@ export class RunManager {
       return;
     }
     const task: WorkerTask = { runId, config: usableConfig(run), runFolder: this.store.runFolder(runId), resumeFrom };
-    const worker = new Worker(WORKER_URL, { workerData: task });
-    let settle!: () => void;
-    const active: ActiveRun = { runId, worker, finished: false, done: new Promise((resolve) => (settle = resolve)) };
+    const job = startWorkerJob<WorkerToManager, RunSummary, ManagerToWorker>(WORKER_URL, {
+      workerData: task,
+      resultOf: (message) => (message.type === 'finished' ? message.summary : undefined),
+      onProgress: (message) => this.receive(runId, message),
+    });
+    const active: ActiveRun = { runId, job, finished: false, done: Promise.resolve() };
     this.active.set(runId, active);
     this.transition(runId, 'running', resumeFrom ? run.message : null);
-
-    worker.on('message', (message: WorkerToManager) => this.receive(active, message));
-    worker.on('error', (error) => {
-      if (active.finished) return;
-      active.finished = true;
-      this.transition(runId, 'failed', `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`);
-    });
-    worker.on('exit', (code) => {
-      if (!active.finished) {
-        active.finished = true;
-        const ending = active.ending ?? { status: 'failed' as const, message: `the training worker exited (code ${code}) before the run ended` };
-        this.transition(runId, ending.status, ending.message);
-      }
-      this.active.delete(runId);
-      settle();
-      this.notifyEnd(runId);
-      this.pump();
-    });
+    active.done = this.follow(active);
   }
 
-  private receive(active: ActiveRun, message: WorkerToManager): void {
-    const { runId } = active;
-    if (active.finished) return;
+  /** Records how the run ended, then frees its slot once the worker has exited. */
+  private async follow(active: ActiveRun): Promise<void> {
+    const { runId, job } = active;
+    try {
+      const summary = await job.result;
+      active.finished = true;
+      this.transition(runId, summary.status, summary.message);
+    } catch (error) {
+      active.finished = true;
+      // terminated on purpose: the status the manager chose; otherwise the worker failed (threw, crashed, or quit)
+      const chosen = error instanceof WorkerExitError && error.terminated ? active.ending : undefined;
+      const message = error instanceof WorkerExitError && !error.terminated ? `the training worker exited (code ${error.exitCode}) before the run ended` : failureMessage(error);
+      this.transition(runId, chosen?.status ?? 'failed', chosen?.message ?? message);
+    }
+    await job.exited;
+    this.active.delete(runId);
+    this.notifyEnd(runId);
+    this.pump();
+  }
+
+  /** The worker's reports before its result ('finished', read by resultOf), recorded and published. */
+  private receive(runId: number, message: WorkerToManager): void {
     switch (message.type) {
       case 'started':
         this.store.recordStart(runId, message);
@@ -229,15 +239,11 @@ export class RunManager {
       case 'checkpoint':
         this.store.replaceCheckpoint(runId, message.path, message.bytes, message.step);
         break;
-      case 'finished':
-        active.finished = true;
-        this.transition(runId, message.summary.status, message.summary.message);
-        break;
     }
   }
 
   private send(runId: number, message: ManagerToWorker): void {
-    this.active.get(runId)?.worker.postMessage(message);
+    this.active.get(runId)?.job.post(message);
   }
 
   private transition(runId: number, status: RunStatus, message: string | null): RunInfo {

@@ -1,5 +1,6 @@
 /** Messages between the run manager (main side) and a training worker thread. */
 import type { EpochMetrics, StepMetrics } from '../domain/index.js';
+import type { StopMessage } from '../jobs/workerJob.js';
 import type { RunStart } from '../store/store.js';
 import type { TrainConfig } from '../training/config.js';
 import type { RunSummary } from '../training/trainer.js';
@@ -14,7 +15,8 @@ export interface WorkerTask {
   resumeFrom: string | null;
 }
 
-export type ManagerToWorker = { type: 'pause' } | { type: 'unpause' } | { type: 'stop' };
+/** `stop`: end between steps with a checkpoint (the job helper's STOP_MESSAGE, app/jobs/workerJob.ts). */
+export type ManagerToWorker = { type: 'pause' } | { type: 'unpause' } | StopMessage;
 
 export type WorkerToManager =
   | ({ type: 'started'; resumedAtStep: number } & RunStart)

@@ -68,4 +68,6 @@ export type RunStreamEvent =
   | { type: 'run'; run: RunInfo };
 
 export type Unsubscribe = () => void;
+/** Told why a subscription failed; after it, the subscription is over (see StudioApi.onRunUpdate). */
+export type SubscriptionErrorListener = (error: Error) => void;
 

@@ -10,9 +10,10 @@
  * and one more function in the preload bridge.
  */
 import { copyFileSync } from 'node:fs';
-import { invokeApiCall, openSubscription, wireError } from '../../app/api/connection.js';
+import { invokeApiCall, messageIdSchema, openSubscription, wireError } from '../../app/api/connection.js';
+import { fileIdSchema } from '../../app/api/schemas.js';
 import type { DownloadableFile } from '../../app/export/downloads.js';
-import { NotFoundError, ConfigError } from '../../app/validation.js';
+import { NotFoundError, parseOrProblems, parseOrThrow } from '../../app/validation.js';
 import type { StudioApi, Unsubscribe } from '../../app/api/types.js';
 import { IPC_CHANNELS, type IpcReply } from './channels.js';
 import { documentOf } from './security.js';
@@ -87,7 +88,7 @@ export function guarded<Args extends unknown[]>(
 }
 
 function isSubscriptionId(id: unknown): id is number {
-  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
+  return parseOrProblems(messageIdSchema, id).ok;
 }
 
 export interface StudioIpcHandlers {
@@ -122,8 +123,9 @@ export function createStudioIpcHandlers(api: StudioApi, checkSender: SenderCheck
     return { ok: true, value: await invokeApiCall(api, method, args) };
   });
 
-  const subscribe = guarded(checkSender, IPC_CHANNELS.subscribe, (event, id: unknown, method: unknown, args: unknown): IpcReply => {
-    if (!isSubscriptionId(id)) return { ok: false, error: { name: 'ConfigError', message: `Bad subscription — id: must be a whole number ≥ 0, got ${JSON.stringify(id) ?? String(id)}` } };
+  const subscribe = guarded(checkSender, IPC_CHANNELS.subscribe, (event, rawId: unknown, method: unknown, args: unknown): IpcReply => {
+    // a refusal (thrown) becomes the reply's ConfigError in guarded()
+    const id = parseOrThrow(messageIdSchema, rawId, 'Bad subscription', 'id');
     const sender = event.sender;
     // a repeated id replaces the subscription it named
     end(sender.id, id);
@@ -178,9 +180,9 @@ export function createSaveExportHandler(
   checkSender: SenderCheck,
 ): (event: IpcEventLike, fileId: unknown) => Promise<IpcReply> {
   return guarded(checkSender, IPC_CHANNELS.saveExport, async (event, fileId: unknown): Promise<IpcReply> => {
-    if (typeof fileId !== 'number' || !Number.isSafeInteger(fileId) || fileId < 1) throw new ConfigError(`fileId: must be a file id (a whole number ≥ 1), got ${JSON.stringify(fileId) ?? 'nothing'}`);
-    const file = lookup(fileId);
-    if (!file) throw new NotFoundError(`There is no exported file ${fileId} in the store; export the run again`);
+    const id = parseOrThrow(fileIdSchema, fileId, '', 'fileId');
+    const file = lookup(id);
+    if (!file) throw new NotFoundError(`There is no exported file ${id} in the store; export the run again`);
     const target = await askWhere(event, file);
     if (target === undefined) return { ok: true, value: { savedTo: null } };
     copyFileSync(file.path, target);

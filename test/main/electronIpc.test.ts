@@ -242,6 +242,20 @@ test('the preload bridge over the handlers: calls, errors by name, and a run str
   stopUpdates();
   assert.equal(handlers.subscriptionCount(OUR_CONTENTS), 0, 'unsubscribing ends both in the main process');
 
+  // a subscription the service refuses comes back to the caller as an error naming what was wrong
+  const refusals: Error[] = [];
+  const refusedEvents: unknown[] = [];
+  studio.subscribeRun(4242, {}, (event) => refusedEvents.push(event), (error) => refusals.push(error));
+  studio.subscribeRun(run.id, { afterStep: -1 }, (event) => refusedEvents.push(event), (error) => refusals.push(error));
+  await until(() => refusals.length === 2, 'both refusals to reach their callers');
+  const [missing, badOptions] = refusals as [Error, Error];
+  assert.equal(missing.name, 'NotFoundError');
+  assert.match(missing.message, /no run 4242/);
+  assert.equal(badOptions.name, 'ConfigError');
+  assert.match(badOptions.message, /options\.afterStep/);
+  assert.deepEqual(refusedEvents, []);
+  assert.equal(handlers.subscriptionCount(OUR_CONTENTS), 0, 'a refused subscription is not kept');
+
   const listed = await studio.listRuns();
   assert.ok(listed.some((info) => info.id === run.id && info.status === 'completed'));
   await studio.deleteRun(run.id);

@@ -104,6 +104,26 @@ test('subscriptions: subscribe with an id, events by id on one channel, unsubscr
   assert.match(String(errors.mock.calls[0]?.arguments[0]), /could not subscribe \(subscribeRun\): Bad subscription/);
 });
 
+test('a refused subscription reaches the caller\'s onError with the service\'s error; the bridge forgets it', { timeout: 10_000 }, async () => {
+  const refusing = recordingIpc((channel) =>
+    channel === IPC_CHANNELS.subscribe ? { ok: false, error: { name: 'NotFoundError', message: 'There is no run 42 in studio.db' } } : { ok: true, value: null },
+  );
+  const studio = createStudioBridge(refusing.ipc);
+  const events: unknown[] = [];
+  const failure = new Promise<Error>((resolve) => studio.subscribeRun(42, {}, (event) => events.push(event), resolve));
+  const error = await failure;
+  assert.equal(error.name, 'NotFoundError');
+  assert.match(error.message, /no run 42/);
+  refusing.emit(IPC_CHANNELS.event, 1, { type: 'rewind', runId: 42, step: 0, epochsDone: 0 });
+  assert.deepEqual(events, [], 'nothing is delivered for a refused subscription');
+
+  // a subscription closed before its refusal arrived is not reported: nobody listens any more
+  const late: Error[] = [];
+  studio.onRunUpdate(() => {}, (reason) => late.push(reason))();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(late, []);
+});
+
 const scratch = temporaryFolder('fsam-preload-');
 after(() => scratch.remove());
 

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The web shell on a real service and store: the token and Origin/Host rules, and StudioApi over the
  * WebSocket (calls, errors naming the field, a run's stream).
@@ -10,7 +11,9 @@ import WebSocket from 'ws';
 import { StudioService } from '../../app/api/service.js';
 import type { RunStreamEvent } from '../../app/api/types.js';
 import type { ClientMessage, ServerMessage } from '../../app/api/wire.js';
+import { createStudioClient } from '../../app/api/client.js';
 import { startWebShell, type WebShell } from '../../main/web/webShell.js';
+import { StudioSocket, type SocketLike } from '../../renderer/src/lib/wsClient.js';
 import { temporaryFolder, tinyRunConfig, until } from '../support/runs.js';
 
 const folder = temporaryFolder('fsam-web-');
@@ -115,4 +118,27 @@ test('StudioApi over the socket: calls, errors that name the field, bad messages
   await until(() => status === 'completed', 'the run to complete');
   assert.deepEqual(steps, [0, 1, 2, 3, 4, 5, 6, 7]);
   client.close();
+});
+
+test('the renderer\'s own client over the socket: calls, and a refused subscription reaching the caller as an error naming the run', { timeout: 30_000 }, async () => {
+  // the page's transport (renderer/src/lib/wsClient.ts) with Node's `ws` for the browser's WebSocket
+  const socket = new StudioSocket(`ws://127.0.0.1:${shell.port}/api?token=${shell.token}`, (url) => new WebSocket(url, { headers: { origin } }) as unknown as SocketLike);
+  try {
+    const studio = createStudioClient(socket);
+    assert.equal((await studio.info()).databasePath, join(folder.path, 'studio.db'));
+    await assert.rejects(studio.getRun(4242), (error: Error) => error.name === 'NotFoundError' && /no run 4242/.test(error.message));
+    // an omitted option is left out, as over IPC (JSON would turn undefined into a refused null)
+    await assert.rejects(studio.deleteComparison(4242, undefined), (error: Error) => error.name === 'NotFoundError');
+
+    const events: unknown[] = [];
+    const missing = await new Promise<Error>((resolve) => studio.subscribeRun(4242, {}, (event) => events.push(event), resolve));
+    assert.equal(missing.name, 'NotFoundError');
+    assert.match(missing.message, /no run 4242/);
+    const badOptions = await new Promise<Error>((resolve) => studio.subscribeRun(1, { afterStep: -1 }, () => {}, resolve));
+    assert.equal(badOptions.name, 'ConfigError');
+    assert.match(badOptions.message, /options\.afterStep/);
+    assert.deepEqual(events, []);
+  } finally {
+    socket.close();
+  }
 });

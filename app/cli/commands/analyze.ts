@@ -4,6 +4,7 @@ import { analysisOptionsSchema } from '../../analysis/options.js';
 import type { AnalysisInfo, AnalysisOptions, AnalysisResult } from '../../domain/analysis.js';
 import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP } from '../session.js';
 import { UsageError } from '../usage.js';
+import { parseOrProblems } from '../../validation.js';
 
 /** Each option's flag; the option's default and limits come from analysisOptionsSchema. */
 const FLAGS: Record<Exclude<keyof AnalysisOptions, 'split'>, string> = {
@@ -68,14 +69,14 @@ function optionsFrom(values: Record<string, string | boolean | undefined>): Anal
     input[option] = value;
   }
   if (typeof values.split === 'string') input.split = values.split;
-  const result = analysisOptionsSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const option = String(issue.path[0]);
+  const parsed = parseOrProblems(analysisOptionsSchema, input);
+  if (!parsed.ok) {
+    const { field, message } = parsed.problems[0]!;
+    const option = field.split('.')[0]!;
     const flag = option === 'split' ? 'split' : FLAGS[option as keyof typeof FLAGS];
-    throw new UsageError(`--${flag} ${issue.message}`);
+    throw new UsageError(`--${flag} ${message}`);
   }
-  return result.data;
+  return parsed.value;
 }
 
 function number(value: number, digits = 4): string {

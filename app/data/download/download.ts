@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { CATALOG, fileUrl, type Checksum, type DownloadableDataset, type RemoteFile } from './catalog.js';
 import { COMPLETE_MARKER, datasetCacheFolder, readMarker, type CompleteMarker } from './cache.js';
 import { extractTarGz } from './tar.js';
+import { parseOrProblems } from '../../validation.js';
 import type { DatasetDownloadProgress } from '../../domain/index.js';
 
 export const MIRROR_ENV = 'FSAM_DATA_MIRROR';
@@ -66,13 +67,13 @@ export function readChecksumFile(path: string): Record<string, Checksum> {
   } catch (error) {
     throw new Error(`checksum file ${path}: cannot read it as JSON (${(error as Error).message})`);
   }
-  const parsed = checksumFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`checksum file ${path}: ${issue.path.join('.') || 'the file'} ${issue.message}; write {"<file name>": "sha256:<hex>", …}`);
+  const parsed = parseOrProblems(checksumFileSchema, raw, { whole: 'the file' });
+  if (!parsed.ok) {
+    const { field, message } = parsed.problems[0]!;
+    throw new Error(`checksum file ${path}: ${field} ${message}; write {"<file name>": "sha256:<hex>", …}`);
   }
   return Object.fromEntries(
-    Object.entries(parsed.data).map(([file, value]) => {
+    Object.entries(parsed.value).map(([file, value]) => {
       const [algorithm, hex] = value.split(':') as ['md5' | 'sha256', string];
       return [file, { algorithm, hex: hex.toLowerCase() }];
     }),

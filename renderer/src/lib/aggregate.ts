@@ -1,4 +1,5 @@
-/** Statistics over the seeds of one comparison arm: the mean curve with a band, and mean ± sd of a result. */
+/** Statistics over the seeds of one comparison arm: the mean curve with a band (mean ± sd: the contract's). */
+import { meanAndDeviation } from './contract.js';
 
 export interface Curve {
   /** Sorted ascending. */
@@ -13,16 +14,6 @@ export interface BandCurve {
   mean: number[];
   low: number[];
   high: number[];
-}
-
-/** The sample mean and standard deviation (n − 1); sd is null for fewer than two values. */
-export function meanAndDeviation(values: readonly number[]): { mean: number; standardDeviation: number | null; count: number } | null {
-  const finite = values.filter((value) => Number.isFinite(value));
-  if (finite.length === 0) return null;
-  const mean = finite.reduce((sum, value) => sum + value, 0) / finite.length;
-  if (finite.length < 2) return { mean, standardDeviation: null, count: 1 };
-  const variance = finite.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (finite.length - 1);
-  return { mean, standardDeviation: Math.sqrt(variance), count: finite.length };
 }
 
 /** The curve's value at `x` by linear interpolation; NaN outside its range. */

@@ -1,6 +1,5 @@
 /** Picking and summarising stored sharpness analyses for the Run and Compare screens (pure functions). */
-import { meanAndDeviation } from './aggregate.js';
-import { PENDING_ANALYSIS_STATUSES, type AnalysisInfo, type AnalysisOptions, type Estimate } from './contract.js';
+import { mean, meanAndDeviation, PENDING_ANALYSIS_STATUSES, type AnalysisInfo, type AnalysisOptions, type Estimate } from './contract.js';
 
 /** Newest first (as the service lists them): the newest completed analysis of each run. */
 export function latestCompleted(analyses: readonly AnalysisInfo[]): Map<number, AnalysisInfo> {
@@ -40,7 +39,7 @@ export function summarizeArm(analyses: readonly AnalysisInfo[]): ArmAnalysis {
     eigenvalue: meanAndDeviation(results.map((result) => result.hessian.topEigenvalue)),
     loss: meanAndDeviation(results.map((result) => result.loss)),
     analysed: results.length,
-    curve: { alphas, losses: alphas.map((_, i) => aligned.reduce((sum, result) => sum + result.curve.losses[i]!, 0) / aligned.length) },
+    curve: { alphas, losses: alphas.map((_, i) => mean(aligned.map((result) => result.curve.losses[i]!))) },
   };
 }
 

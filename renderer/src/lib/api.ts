@@ -2,15 +2,15 @@
  * The one StudioApi object the renderer talks to (STUDIO.md, "Rooms"): the Electron preload's `window.studio`
  * when it exists, otherwise a WebSocket client to the web shell that served this page.
  */
-import { WIRE_PATH } from './contract.js';
+import { createStudioClient, WIRE_PATH } from './contract.js';
 import type { StudioApi, Unsubscribe } from './contract.js';
-import { WebSocketStudioApi } from './wsClient.js';
+import { StudioSocket } from './wsClient.js';
 import type { ConnectionState } from './wsClient.js';
 
 export type { ConnectionState };
 
 let api: StudioApi | null = null;
-let socketApi: WebSocketStudioApi | null = null;
+let socket: StudioSocket | null = null;
 
 /** ws(s)://host/api, with the page's `token` query parameter passed on (the web shell requires it). */
 export function webSocketUrl(location: { protocol: string; host: string; search: string }): string {
@@ -25,8 +25,8 @@ export function getApi(): StudioApi {
     if (window.studio !== undefined) {
       api = window.studio;
     } else {
-      socketApi = new WebSocketStudioApi(webSocketUrl(window.location));
-      api = socketApi;
+      socket = new StudioSocket(webSocketUrl(window.location));
+      api = createStudioClient(socket);
     }
   }
   return api;
@@ -35,19 +35,19 @@ export function getApi(): StudioApi {
 /** The transport's state; the preload's IPC never disconnects, so it is always "open". */
 export function connectionState(): ConnectionState {
   getApi();
-  return socketApi?.state ?? 'open';
+  return socket?.state ?? 'open';
 }
 
 export function onConnectionStateChange(listener: (state: ConnectionState) => void): Unsubscribe {
   getApi();
-  return socketApi?.onStateChange(listener) ?? (() => {});
+  return socket?.onStateChange(listener) ?? (() => {});
 }
 
 /** Runs `listener` after every reconnection, so screens can reload what may have changed meanwhile. */
 export function onReconnect(listener: () => void): Unsubscribe {
   getApi();
   return (
-    socketApi?.onOpen((reconnected) => {
+    socket?.onOpen((reconnected) => {
       if (reconnected) listener();
     }) ?? (() => {})
   );

@@ -2,9 +2,7 @@
  * What Compare draws one colour per: a comparison's arms (each the mean over its seeds), or runs picked by
  * hand (each run alone, unless several picked runs are seeds of one comparison arm).
  */
-import { meanAndDeviation } from './aggregate.js';
-import { assignColors } from './colors.js';
-import { ACTIVE_STATUSES } from './contract.js';
+import { ACTIVE_STATUSES, assignColors, meanAndDeviation } from './contract.js';
 import type { ComparisonDetail, Estimate, RunInfo } from './contract.js';
 
 export interface ArmGroup {
@@ -48,8 +46,7 @@ export interface GroupSummary {
 }
 
 function estimate(values: (number | null)[]): Estimate | null {
-  const summary = meanAndDeviation(values.filter((value): value is number => value !== null));
-  return summary === null ? null : { mean: summary.mean, standardDeviation: summary.standardDeviation, count: summary.count };
+  return meanAndDeviation(values.filter((value): value is number => value !== null));
 }
 
 /** Mean ± sd of final and best test accuracy over a group's runs (picked runs have no server results). */

@@ -1,8 +1,10 @@
 /**
  * The renderer's one door to `app/`: the StudioApi contract's types, the domain's plain constants (the
- * per-step metrics table among them) and a few pure, dependency-free functions (LTTB, the metric lookups).
- * Nothing else from `app/` may be imported (STUDIO.md, "Rooms"; checked by .dependency-cruiser.cjs); these
- * modules import only types and app/domain, so this pulls no Node or TF.js code into the bundle.
+ * per-step metrics table among them), the one StudioApi client (app/api/client.ts, shared with the desktop
+ * preload) and a few pure, dependency-free functions (LTTB, the metric lookups, the colours and statistics
+ * the HTML report shares). Nothing else from `app/` may be imported (STUDIO.md, "Rooms"; checked by
+ * .dependency-cruiser.cjs); these modules import only types, app/domain and each other, so this pulls no
+ * Node or TF.js code into the bundle.
  */
 export type {
   AnalysisInfo,
@@ -43,6 +45,7 @@ export type {
   StepSeriesName,
   StudioApi,
   StudioInfo,
+  SubscriptionErrorListener,
   TrainConfig,
   TrainConfigInput,
   Unsubscribe,
@@ -73,9 +76,14 @@ export {
   stepMetricDefinition,
 } from '../../../app/api/types.js';
 export type { ClientMessage, ServerMessage, WireError } from '../../../app/api/wire.js';
+export { createStudioClient, errorFromWire } from '../../../app/api/client.js';
+export type { StudioTransport } from '../../../app/api/client.js';
 // the one function shared with the service: pure, dependency-free LTTB (bounding the live tail)
 export { largestTriangleThreeBuckets } from '../../../app/api/lttb.js';
 export { WIRE_PATH } from '../../../app/api/wire.js';
+// the colours and statistics the HTML report shows too, computed one way
+export { assignColors, OPTIMIZER_COLORS, optimizerColor, PALETTE } from '../../../app/domain/palette.js';
+export { mean, meanAndDeviation } from '../../../app/domain/statistics.js';
 
 import type { StepMetrics } from '../../../app/api/types.js';
 

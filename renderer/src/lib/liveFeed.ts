@@ -18,6 +18,8 @@ export interface LiveFeedOptions {
   onChange: () => void;
   /** A run's status or progress changed (the newest state per run and frame). */
   onRun?: (run: RunInfo) => void;
+  /** A run's stream failed (the run was deleted, or the service refused it): its curves stop following it. */
+  onError: (error: Error) => void;
 }
 
 export class LiveFeed {
@@ -44,7 +46,15 @@ export class LiveFeed {
     this.options.onChange();
     for (const runId of runIds) {
       const afterStep = this.runs.get(runId)!.lastStep;
-      this.#unsubscribes.push(this.api.subscribeRun(runId, { afterStep }, (event) => this.#batcher.push(event)));
+      const stop = this.api.subscribeRun(
+        runId,
+        { afterStep },
+        (event) => this.#batcher.push(event),
+        (error) => {
+          if (!this.#closed) this.options.onError(error);
+        },
+      );
+      this.#unsubscribes.push(stop);
     }
   }
 

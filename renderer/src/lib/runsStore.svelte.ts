@@ -12,6 +12,8 @@ class RunsStore {
   runs = $state.raw<RunInfo[]>([]);
   loaded = $state(false);
   error = $state<string | null>(null);
+  /** Why the subscription to run updates failed, if it did. */
+  updatesError = $state<string | null>(null);
   selected = $state<number[]>([]);
 
   readonly #updates = new FrameBatcher<RunInfo>((updates) => this.#applyUpdates(updates));
@@ -19,7 +21,11 @@ class RunsStore {
   start(): () => void {
     const api = getApi();
     void this.reload();
-    const stopUpdates = api.onRunUpdate((run) => this.#updates.push(run));
+    const stopUpdates = api.onRunUpdate(
+      (run) => this.#updates.push(run),
+      // shown above the runs: the list no longer follows changes (the page must be reloaded)
+      (error) => (this.updatesError = messageOf(error)),
+    );
     const stopReconnect = onReconnect(() => void this.reload());
     return () => {
       stopUpdates();

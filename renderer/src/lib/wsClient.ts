@@ -1,37 +1,11 @@
 /**
- * StudioApi over a WebSocket, speaking the protocol of app/api/wire.ts. The socket reconnects with backoff
- * when it drops; calls made while it is down wait for it, and live subscriptions are sent again, a run's
- * stream resuming after the last step it delivered.
+ * StudioApi's transport over a WebSocket, speaking the protocol of app/api/wire.ts; the StudioApi methods
+ * themselves come from the one client (app/api/client.ts, `createStudioClient(socket)`), as the desktop
+ * preload's do. The socket reconnects with backoff when it drops; calls made while it is down wait for it,
+ * and live subscriptions are sent again, a run's stream resuming after the last step it delivered.
  */
-import { stepsDoneAfter } from './contract.js';
-import type {
-  AnalysisInfo,
-  AnalysisRequest,
-  ClientMessage,
-  ComparisonDetail,
-  ComparisonInfo,
-  ConfigCheck,
-  ExportFormat,
-  ExportResult,
-  NewComparison,
-  RunDetail,
-  RunInfo,
-  RunStreamEvent,
-  Series,
-  SeriesRequest,
-  ServerMessage,
-  StudioApi,
-  StudioInfo,
-  TrainConfigInput,
-  Unsubscribe,
-  WireError,
-  DatasetPreview,
-  DatasetPreviewOptions,
-  ModelDescription,
-  ModelDescriptionRequest,
-  DatasetCacheEntry,
-  DatasetStatus,
-} from './contract.js';
+import { errorFromWire, stepsDoneAfter } from './contract.js';
+import type { ClientMessage, RunStreamEvent, ServerMessage, StudioTransport, Unsubscribe } from './contract.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 
@@ -49,9 +23,10 @@ interface Subscription {
   /** Built when sent, so a re-sent subscribeRun asks only for what was not yet delivered. */
   message: () => SubscribeMessage;
   deliver: (event: unknown) => void;
+  fail: (error: Error) => void;
 }
 
-/** A minimal WebSocket, so tests can hand in a fake. */
+/** A minimal WebSocket, so tests can hand in another implementation (the `ws` package's, in Node). */
 export interface SocketLike {
   readyState: number;
   onopen: ((event: Event) => void) | null;
@@ -66,14 +41,31 @@ const OPEN = 1;
 const FIRST_RETRY_MS = 250;
 const LAST_RETRY_MS = 5000;
 
-/** An Error carrying the wire error's name ("ConfigError", "NotFoundError", …) and message. */
-export function errorFromWire(error: WireError): Error {
-  const result = new Error(error.message);
-  result.name = error.name;
-  return result;
+/**
+ * subscribeRun's arguments for each (re)send: everything up to `afterStep` has been delivered. An epoch ends
+ * at a step and is sent after it, so after steps up to k only k − 1 is certain; a re-sent subscription may
+ * repeat step k (callers skip it).
+ */
+function resumingRunStream(args: unknown[], deliver: (event: unknown) => void): { args: () => unknown[]; deliver: (event: unknown) => void } {
+  const [runId, options] = args as [unknown, { afterStep?: number } | undefined];
+  let resumeAfter = options?.afterStep ?? 0;
+  return {
+    args: () => [runId, { ...options, afterStep: resumeAfter }],
+    deliver: (raw) => {
+      const event = raw as RunStreamEvent;
+      if (event.type === 'steps' && event.steps.length > 0) {
+        resumeAfter = Math.max(resumeAfter, stepsDoneAfter(event.steps[event.steps.length - 1]!) - 1);
+      } else if (event.type === 'epoch') {
+        resumeAfter = Math.max(resumeAfter, event.epoch.step);
+      } else if (event.type === 'rewind') {
+        resumeAfter = Math.min(resumeAfter, event.step);
+      }
+      deliver(event);
+    },
+  };
 }
 
-export class WebSocketStudioApi implements StudioApi {
+export class StudioSocket implements StudioTransport {
   #socket: SocketLike | null = null;
   #nextId = 1;
   #pending = new Map<number, PendingCall>();
@@ -107,101 +99,6 @@ export class WebSocketStudioApi implements StudioApi {
     return () => this.#openListeners.delete(listener);
   }
 
-  info(): Promise<StudioInfo> {
-    return this.#call('info', []);
-  }
-  checkConfig(config: unknown): Promise<ConfigCheck> {
-    return this.#call('checkConfig', [config]);
-  }
-  listRuns(): Promise<RunInfo[]> {
-    return this.#call('listRuns', []);
-  }
-  getRun(runId: number): Promise<RunDetail> {
-    return this.#call('getRun', [runId]);
-  }
-  startRun(request: { name?: string; config: TrainConfigInput }): Promise<RunInfo> {
-    return this.#call('startRun', [request]);
-  }
-  pauseRun(runId: number): Promise<RunInfo> {
-    return this.#call('pauseRun', [runId]);
-  }
-  resumeRun(runId: number): Promise<RunInfo> {
-    return this.#call('resumeRun', [runId]);
-  }
-  stopRun(runId: number): Promise<RunInfo> {
-    return this.#call('stopRun', [runId]);
-  }
-  deleteRun(runId: number): Promise<void> {
-    return this.#call('deleteRun', [runId]);
-  }
-  metricSeries(request: SeriesRequest): Promise<Series[]> {
-    return this.#call('metricSeries', [request]);
-  }
-  createComparison(request: NewComparison): Promise<ComparisonDetail> {
-    return this.#call('createComparison', [request]);
-  }
-  listComparisons(): Promise<ComparisonInfo[]> {
-    return this.#call('listComparisons', []);
-  }
-  getComparison(comparisonId: number): Promise<ComparisonDetail> {
-    return this.#call('getComparison', [comparisonId]);
-  }
-  deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void> {
-    // JSON turns a trailing undefined into null, which the server would reject as a bad option
-    return this.#call('deleteComparison', options === undefined ? [comparisonId] : [comparisonId, options]);
-  }
-  describeModel(request: ModelDescriptionRequest): Promise<ModelDescription> {
-    return this.#call('describeModel', [request]);
-  }
-  previewDataset(data: unknown, options?: DatasetPreviewOptions): Promise<DatasetPreview> {
-    return this.#call('previewDataset', options === undefined ? [data] : [data, options]);
-  }
-  downloadDataset(name: string): Promise<DatasetCacheEntry> {
-    return this.#call('downloadDataset', [name]);
-  }
-  datasetStatus(): Promise<DatasetStatus> {
-    return this.#call('datasetStatus', []);
-  }
-  analyzeRun(request: AnalysisRequest): Promise<AnalysisInfo> {
-    return this.#call('analyzeRun', [request]);
-  }
-  getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]> {
-    return this.#call('getAnalyses', [request]);
-  }
-  exportRun(request: { runId: number; format: ExportFormat }): Promise<ExportResult> {
-    return this.#call('exportRun', [request]);
-  }
-  exportComparison(request: { comparisonId: number }): Promise<ExportResult> {
-    return this.#call('exportComparison', [request]);
-  }
-
-  onRunUpdate(listener: (run: RunInfo) => void): Unsubscribe {
-    return this.#subscribe(
-      (id) => ({ kind: 'subscribe', id, method: 'onRunUpdate', args: [] }),
-      (event) => listener(event as RunInfo),
-    );
-  }
-
-  subscribeRun(runId: number, options: { afterStep?: number }, listener: (event: RunStreamEvent) => void): Unsubscribe {
-    // Everything up to `resumeAfter` has been delivered. An epoch ends at a step and is sent after it, so
-    // after steps up to k only k − 1 is certain; a re-sent subscription may repeat step k (callers skip it).
-    let resumeAfter = options.afterStep ?? 0;
-    return this.#subscribe(
-      (id) => ({ kind: 'subscribe', id, method: 'subscribeRun', args: [runId, { afterStep: resumeAfter }] }),
-      (raw) => {
-        const event = raw as RunStreamEvent;
-        if (event.type === 'steps' && event.steps.length > 0) {
-          resumeAfter = Math.max(resumeAfter, stepsDoneAfter(event.steps[event.steps.length - 1]!) - 1);
-        } else if (event.type === 'epoch') {
-          resumeAfter = Math.max(resumeAfter, event.epoch.step);
-        } else if (event.type === 'rewind') {
-          resumeAfter = Math.min(resumeAfter, event.step);
-        }
-        listener(event);
-      },
-    );
-  }
-
   /** Stops reconnecting and closes the socket (for tests and page teardown). */
   close(): void {
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
@@ -214,29 +111,30 @@ export class WebSocketStudioApi implements StudioApi {
     }
   }
 
-  #call<T>(method: CallMessage['method'], args: unknown[]): Promise<T> {
+  call(method: CallMessage['method'], args: unknown[]): Promise<unknown> {
     const message: CallMessage = { kind: 'call', id: this.#nextId++, method, args };
-    return new Promise<T>((resolve, reject) => {
-      const pending: PendingCall = { message, sent: false, resolve: resolve as (value: unknown) => void, reject };
+    return new Promise((resolve, reject) => {
+      const pending: PendingCall = { message, sent: false, resolve, reject };
       this.#pending.set(message.id, pending);
       if (this.#isOpen()) this.#sendCall(pending);
     });
   }
 
-  #sendCall(pending: PendingCall): void {
-    pending.sent = true;
-    this.#send(pending.message);
-  }
-
-  #subscribe(message: (id: number) => SubscribeMessage, deliver: (event: unknown) => void): Unsubscribe {
+  subscribe(name: SubscribeMessage['method'], args: unknown[], deliver: (event: unknown) => void, fail: (error: Error) => void): Unsubscribe {
     const id = this.#nextId++;
-    const subscription: Subscription = { message: () => message(id), deliver };
+    const stream = name === 'subscribeRun' ? resumingRunStream(args, deliver) : { args: () => args, deliver };
+    const subscription: Subscription = { message: () => ({ kind: 'subscribe', id, method: name, args: stream.args() }), deliver: stream.deliver, fail };
     this.#subscriptions.set(id, subscription);
     if (this.#isOpen()) this.#send(subscription.message());
     return () => {
       if (!this.#subscriptions.delete(id)) return;
       if (this.#isOpen()) this.#send({ kind: 'unsubscribe', id });
     };
+  }
+
+  #sendCall(pending: PendingCall): void {
+    pending.sent = true;
+    this.#send(pending.message);
   }
 
   #isOpen(): boolean {
@@ -302,19 +200,19 @@ export class WebSocketStudioApi implements StudioApi {
       console.error('Ignoring a message from the studio service that is not JSON:', data.slice(0, 200));
       return;
     }
-    if (message.kind === 'event') {
-      const subscription = this.#subscriptions.get(message.id);
-      if (subscription === undefined) return; // unsubscribed while the event was on its way
-      try {
-        subscription.deliver(message.event);
-      } catch (error) {
-        // one failing listener must not stop the others or the socket
-        console.error('A subscription listener failed:', error);
+    const subscription = this.#subscriptions.get(message.id);
+    if (subscription !== undefined) {
+      if (message.kind === 'event') subscription.deliver(message.event);
+      // refused when (re)sent: the run is gone, or the subscription was bad; it is not sent again
+      else if (message.kind === 'error') {
+        this.#subscriptions.delete(message.id);
+        subscription.fail(errorFromWire(message.error));
       }
       return;
     }
+    // anything else for an id no longer subscribed was on its way when it closed
     const pending = this.#pending.get(message.id);
-    if (pending === undefined) return;
+    if (pending === undefined || message.kind === 'event') return;
     this.#pending.delete(message.id);
     if (message.kind === 'result') pending.resolve(message.value);
     else pending.reject(errorFromWire(message.error));
