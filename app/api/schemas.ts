@@ -3,7 +3,7 @@
  * is refused with a ConfigError naming the field. Run configs themselves are checked by trainConfigSchema.
  */
 import { z } from 'zod';
-import { EPOCH_SERIES, EXPORT_FORMATS, STEP_SERIES } from './types.js';
+import { EPOCH_SERIES, EXPORT_FORMATS, STEP_SERIES, STUDY_EXPORT_FORMATS, STUDY_PARAMETERS } from './types.js';
 import { labelNoiseSchema } from '../data/labelNoise.js';
 import { modelNameSchema } from '../models/zoo.js';
 import { DOWNLOADABLE_DATASETS } from '../data/download/catalog.js';
@@ -26,25 +26,53 @@ export const seriesRequestSchema = z.object({
   maxPoints: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(3, { error: 'must be at least 3' }).max(1_000_000, { error: 'must be at most 1000000' }),
 });
 
+const seedsSchema = z
+  .array(z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0).max(2 ** 31 - 1))
+  .min(1, { error: 'give at least one seed' })
+  .max(100, { error: 'at most 100 seeds' })
+  .refine((seeds) => new Set(seeds).size === seeds.length, { error: 'each seed once' });
+
+const armSchema = z.object({
+  label: nameSchema.optional(),
+  optimizer: z.record(z.string(), z.unknown(), { error: 'must be an object of optimizer fields' }),
+});
+
 export const newComparisonSchema = z.object({
   name: nameSchema,
   config: z.record(z.string(), z.unknown(), { error: 'must be a run config object' }),
-  arms: z
-    .array(
-      z.object({
-        label: nameSchema.optional(),
-        optimizer: z.record(z.string(), z.unknown(), { error: 'must be an object of optimizer fields' }),
-      }),
-    )
-    .min(2, { error: 'a comparison needs at least two arms' })
-    .max(20, { error: 'at most 20 arms' }),
-  seeds: z
-    .array(z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0).max(2 ** 31 - 1))
-    .min(1, { error: 'give at least one seed' })
-    .max(100, { error: 'at most 100 seeds' })
-    .refine((seeds) => new Set(seeds).size === seeds.length, { error: 'each seed once' }),
+  arms: z.array(armSchema).min(2, { error: 'a comparison needs at least two arms' }).max(20, { error: 'at most 20 arms' }),
+  seeds: seedsSchema,
   baseline: nameSchema.optional(),
 });
+
+export const studyIdSchema = z.number({ error: 'must be a study id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be ≥ 1' });
+
+/** Most runs one study may hold (arms × values × seeds): beyond this a grid is a mistake, not a plan. */
+export const MAX_STUDY_RUNS = 500;
+
+export const newStudySchema = z
+  .object({
+    name: nameSchema,
+    config: z.record(z.string(), z.unknown(), { error: 'must be a run config object' }),
+    arms: z.array(armSchema).min(1, { error: 'a study needs at least one arm' }).max(10, { error: 'at most 10 arms' }),
+    axis: z
+      .object({
+        parameter: z.enum(STUDY_PARAMETERS, { error: `must be one of ${STUDY_PARAMETERS.join(', ')}` }),
+        values: z
+          .array(z.number({ error: 'must be a number' }).finite({ error: 'must be a finite number' }))
+          .min(1, { error: 'give at least one value' })
+          .max(20, { error: 'at most 20 values' })
+          .refine((values) => new Set(values).size === values.length, { error: 'each value once' }),
+      })
+      .optional(),
+    seeds: seedsSchema,
+    baseline: nameSchema.optional(),
+    preset: nameSchema.optional(),
+  })
+  .refine((study) => study.arms.length * (study.axis?.values.length ?? 1) * study.seeds.length <= MAX_STUDY_RUNS, {
+    error: `a study holds at most ${MAX_STUDY_RUNS} runs (arms × values × seeds)`,
+    path: ['seeds'],
+  });
 
 export const subscribeOptionsSchema = z
   .object({ afterStep: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be ≥ 0' }).optional() })
@@ -83,3 +111,4 @@ export const exportRunSchema = z.object({
 });
 
 export const exportComparisonSchema = z.object({ comparisonId: comparisonIdSchema });
+export const exportStudySchema = z.object({ studyId: studyIdSchema, format: z.enum(STUDY_EXPORT_FORMATS, { error: `must be one of ${STUDY_EXPORT_FORMATS.join(', ')}` }) });

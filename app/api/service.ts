@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { AnalysisManager } from '../analysis/manager.js';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
+import { studyResults } from '../analysis/studyResults.js';
 import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, datasetSpecSchema, describeBuiltinDataset, loadDataset, type ImageDataset } from '../data/index.js';
 import { previewDataset } from '../data/preview.js';
 import { summarizeModel } from '../models/network.js';
@@ -19,7 +20,7 @@ import { resolveDatabasePath } from '../platform/location.js';
 import { StudioStore } from '../store/store.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
 import { PRESETS } from '../training/presets.js';
-import { storeComparisonReport, storeRunExport } from '../export/storedExports.js';
+import { storeComparisonReport, storeRunExport, storeStudyExport } from '../export/storedExports.js';
 import { downloadableFile, type DownloadableFile } from '../export/downloads.js';
 import { ConfigError, describeIssue, parseOrProblems, parseOrThrow } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
@@ -33,14 +34,19 @@ import {
   getAnalysesSchema,
   exportComparisonSchema,
   exportRunSchema,
+  exportStudySchema,
   newComparisonSchema,
+  newStudySchema,
   runIdSchema,
   seriesRequestSchema,
   startRunSchema,
+  studyIdSchema,
   subscribeOptionsSchema,
 } from './schemas.js';
+import { planStudy } from './studyPlan.js';
 import {
   EPOCH_SERIES,
+  RESUMABLE_STATUSES,
   type AnalysisInfo,
   type AnalysisRequest,
   type ComparisonDetail,
@@ -56,6 +62,7 @@ import {
   type ExportFormat,
   type ExportResult,
   type NewComparison,
+  type NewStudy,
   type RunDetail,
   type RunInfo,
   type RunStreamEvent,
@@ -65,6 +72,9 @@ import {
   type SeriesRequest,
   type StudioApi,
   type StudioInfo,
+  type StudyDetail,
+  type StudyExportFormat,
+  type StudyInfo,
   type SubscriptionErrorListener,
   type TrainConfigInput,
   type Unsubscribe,
@@ -101,6 +111,38 @@ function defaultRunName(config: TrainConfig): string {
 }
 
 /** "fsam", or "fsam lambda=0.95" when the arm sets more than the optimizer's name. */
+interface ComparisonPlan {
+  name: string;
+  labels: string[];
+  baseline: string;
+  seeds: number[];
+  varies: string[];
+  runs: { arm: string; config: TrainConfig }[];
+}
+
+/** A comparison's arms labelled and every run's config checked (nothing stored yet); a bad arm is refused naming it. */
+function planComparison(request: Pick<z.infer<typeof newComparisonSchema>, 'name' | 'config' | 'arms' | 'seeds' | 'baseline'>): ComparisonPlan {
+  const { name, config: base, arms, seeds, baseline } = request;
+  const baseOptimizer = (typeof base.optimizer === 'object' && base.optimizer !== null ? base.optimizer : {}) as Record<string, unknown>;
+  const labeled = arms.map((arm, index) => {
+    const optimizer = { ...baseOptimizer, ...arm.optimizer };
+    const label = arm.label ?? defaultArmLabel(arm.optimizer);
+    return { label, optimizer, index };
+  });
+  const labels = labeled.map((arm) => arm.label);
+  const repeated = labels.find((label, i) => labels.indexOf(label) !== i);
+  if (repeated) throw new ConfigError(`request.arms: two arms are called "${repeated}"; give each arm its own label`);
+  const baselineLabel = baseline ?? labels[0]!;
+  if (!labels.includes(baselineLabel)) throw new ConfigError(`request.baseline: "${baselineLabel}" is not one of the arms (${labels.join(', ')})`);
+  const runs = seeds.flatMap((seed) =>
+    labeled.map((arm) => {
+      const where = `arms[${arm.index}] (${arm.label}).config`;
+      return { arm: arm.label, config: checkDataAvailable(checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, where), where) };
+    }),
+  );
+  return { name, labels, baseline: baselineLabel, seeds, varies: variedFields(runs.map((run) => run.config)), runs };
+}
+
 function defaultArmLabel(optimizer: Record<string, unknown>): string {
   const extras = Object.entries(optimizer)
     .filter(([key]) => key !== 'name')
@@ -248,36 +290,70 @@ export class StudioService implements StudioApi {
   }
 
   async createComparison(request: NewComparison): Promise<ComparisonDetail> {
-    const { name, config: base, arms, seeds, baseline } = check(newComparisonSchema, request, 'request');
-    const baseOptimizer = (typeof base.optimizer === 'object' && base.optimizer !== null ? base.optimizer : {}) as Record<string, unknown>;
-    const labeled = arms.map((arm, index) => {
-      const optimizer = { ...baseOptimizer, ...arm.optimizer };
-      const label = arm.label ?? defaultArmLabel(arm.optimizer);
-      return { label, optimizer, index };
-    });
-    const labels = labeled.map((arm) => arm.label);
-    const repeated = labels.find((label, i) => labels.indexOf(label) !== i);
-    if (repeated) throw new ConfigError(`request.arms: two arms are called "${repeated}"; give each arm its own label`);
-    const baselineLabel = baseline ?? labels[0]!;
-    if (!labels.includes(baselineLabel)) throw new ConfigError(`request.baseline: "${baselineLabel}" is not one of the arms (${labels.join(', ')})`);
-
-    // every run's config is checked before anything is stored: a bad arm starts nothing
-    const planned = seeds.flatMap((seed) =>
-      labeled.map((arm) => {
-        const where = `arms[${arm.index}] (${arm.label}).config`;
-        return { arm: arm.label, config: checkDataAvailable(checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, where), where) };
-      }),
-    );
-    const varies = variedFields(planned.map((p) => p.config));
-    const comparisonId = this.store.transaction(() => {
-      const id = this.store.createComparison({ name, arms: labels, baseline: baselineLabel, seeds, varies });
-      for (const run of planned) {
-        this.store.createRun({ name: `${name} · ${run.arm} · seed ${run.config.seed}`, config: run.config, comparisonId: id, arm: run.arm });
-      }
-      return id;
-    });
+    const plan = planComparison(check(newComparisonSchema, request, 'request'));
+    const comparisonId = this.store.transaction(() => this.storeComparison(plan));
     for (const run of this.store.runsOfComparison(comparisonId)) this.manager.enqueue(run.id);
     return this.getComparison(comparisonId);
+  }
+
+  /** Records a planned comparison and its runs (queued, not yet enqueued); inside the caller's transaction. */
+  private storeComparison(plan: ComparisonPlan): number {
+    const id = this.store.createComparison({ name: plan.name, arms: plan.labels, baseline: plan.baseline, seeds: plan.seeds, varies: plan.varies });
+    for (const run of plan.runs) {
+      this.store.createRun({ name: `${plan.name} · ${run.arm} · seed ${run.config.seed}`, config: run.config, comparisonId: id, arm: run.arm });
+    }
+    return id;
+  }
+
+  async createStudy(request: NewStudy): Promise<StudyDetail> {
+    const study = check(newStudySchema, request, 'request');
+    // every cell's every run is checked before anything is stored: a bad value or arm starts nothing
+    const cells = planStudy(study).map((cell) => ({ value: cell.value, plan: planComparison(cell.comparison) }));
+    const first = cells[0]!.plan;
+    const definition = { config: study.config, arms: first.labels.map((label, i) => ({ label, optimizer: study.arms[i]!.optimizer })), baseline: first.baseline, axis: study.axis ?? null, seeds: study.seeds };
+    const studyId = this.store.transaction(() => {
+      const id = this.store.studies.create(study.name, study.preset ?? null, definition);
+      for (const cell of cells) this.store.studies.attachComparison(id, this.storeComparison(cell.plan), cell.value);
+      return id;
+    });
+    // seed by seed: every cell gets its first seed before any gets its second
+    const runs = this.studyRuns(studyId);
+    for (const seed of study.seeds) for (const run of runs.filter((r) => r.config.seed === seed)) this.manager.enqueue(run.id);
+    return this.getStudy(studyId);
+  }
+
+  async listStudies(): Promise<StudyInfo[]> {
+    return this.store.studies.list();
+  }
+
+  async getStudy(studyId: number): Promise<StudyDetail> {
+    const study = this.store.studies.get(check(studyIdSchema, studyId, 'studyId'));
+    const cells = study.cells.map((cell) => ({ value: cell.value, runs: this.store.runsOfComparison(cell.comparisonId) }));
+    return { study, results: studyResults(study, cells, (runId) => this.store.epochs(runId).at(-1)) };
+  }
+
+  async resumeStudy(studyId: number): Promise<StudyDetail> {
+    const id = check(studyIdSchema, studyId, 'studyId');
+    this.store.studies.get(id);
+    // paused runs stay paused: the user paused them; everything else that did not complete goes on
+    for (const run of this.studyRuns(id)) if (run.status !== 'paused' && RESUMABLE_STATUSES.includes(run.status)) this.manager.resume(run.id);
+    return this.getStudy(id);
+  }
+
+  async deleteStudy(studyId: number): Promise<void> {
+    const id = check(studyIdSchema, studyId, 'studyId');
+    this.store.studies.get(id);
+    for (const run of this.studyRuns(id)) await this.deleteRun(run.id);
+    this.store.studies.delete(id);
+  }
+
+  async exportStudy(request: { studyId: number; format: StudyExportFormat }): Promise<ExportResult> {
+    const { studyId, format } = check(exportStudySchema, request, 'request');
+    return storeStudyExport(this.store, await this.getStudy(studyId), format, readVersion());
+  }
+
+  private studyRuns(studyId: number): RunInfo[] {
+    return this.store.studies.get(studyId).cells.flatMap((cell) => this.store.runsOfComparison(cell.comparisonId));
   }
 
   async listComparisons(): Promise<ComparisonInfo[]> {

@@ -22,6 +22,10 @@ import type {
   ExportResult,
   Series,
   SeriesRequest,
+  StudyAxis,
+  StudyExportFormat,
+  StudyDetail,
+  StudyInfo,
 } from '../domain/index.js';
 import type { ComparisonDetail, RunDetail, RunInfo, RunStreamEvent, SubscriptionErrorListener, Unsubscribe } from '../store/records.js';
 
@@ -45,6 +49,21 @@ export interface NewComparison {
   seeds: number[];
   /** The arm the others are measured against; default: the first. */
   baseline?: string;
+}
+
+/** A study: a comparison of the arms at every value of one swept setting, over the same seeds (app/domain/studies.ts). */
+export interface NewStudy {
+  name: string;
+  /** The base run config of every cell (its optimizer part is the default for every arm). */
+  config: TrainConfigInput;
+  arms: ComparisonArmInput[];
+  /** The swept setting and its values; absent: only the arms vary. */
+  axis?: StudyAxis;
+  seeds: number[];
+  /** The arm the others are measured against; default: the first. */
+  baseline?: string;
+  /** The preset it came from, recorded with it. */
+  preset?: string;
 }
 
 export interface OptionInfo {
@@ -134,6 +153,21 @@ export interface StudioApi {
   exportComparison(request: { comparisonId: number }): Promise<ExportResult>;
 
   /**
+   * Creates a study (every run checked before anything is stored) and queues its runs, seed by seed, so each
+   * cell gets its first seed early. Resolves at once; follow it with getStudy.
+   */
+  createStudy(request: NewStudy): Promise<StudyDetail>;
+  listStudies(): Promise<StudyInfo[]>;
+  /** The study, its progress and its results so far (over completed runs only). */
+  getStudy(studyId: number): Promise<StudyDetail>;
+  /** Continues a study after a crash, a quit or a stop: its interrupted, stopped and failed runs resume from their checkpoints. */
+  resumeStudy(studyId: number): Promise<StudyDetail>;
+  /** Deletes the study with its comparisons and runs (running ones are stopped first). */
+  deleteStudy(studyId: number): Promise<void>;
+  /** Writes the study's results (CSV of every cell, JSON, or the HTML report) into the files of its first run. */
+  exportStudy(request: { studyId: number; format: StudyExportFormat }): Promise<ExportResult>;
+
+  /**
    * Every change of any run (status, progress, results), throttled per run.
    *
    * A subscription that fails — refused, or naming a run that does not exist — calls `onError` once with
@@ -203,5 +237,11 @@ export const STUDIO_API_CALLS = [
   'getAnalyses',
   'exportRun',
   'exportComparison',
+  'createStudy',
+  'listStudies',
+  'getStudy',
+  'resumeStudy',
+  'deleteStudy',
+  'exportStudy',
 ] as const satisfies readonly (keyof StudioApi)[];
 export const STUDIO_API_SUBSCRIPTIONS = ['onRunUpdate', 'subscribeRun'] as const satisfies readonly (keyof StudioApi)[];

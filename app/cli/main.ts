@@ -6,6 +6,7 @@ import { dataCommand } from './commands/data.js';
 import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
+import { studyCommand } from './commands/study.js';
 import { compareCommand, trainCommand } from './commands/training.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
 import { ConfigError } from '../validation.js';
@@ -18,6 +19,7 @@ Commands:
   train      train one model (default optimizer fsam)
   compare    train sgd, sam and fsam from the same seeds (paired) and say whether the gains are real
   runs       list, show, resume or delete the runs kept in the store
+  study      a grid of runs over a swept setting and seeds (--preset paper-decomposition|paper-rho|paper-label-noise)
   serve      the studio in a browser: prints an address with an access token
   bench      median step time of each optimizer on the small CNN and ResNet-20
   info       the backend in use, the models and the data sets
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
   compare: compareCommand,
   runs: runsCommand,
+  study: studyCommand,
   // the web shell lives in main/ (a shell around app/); loaded only when asked for
   serve: async (args) => (await import('../../main/web/serveCommand.js')).serveCommand(args),
   bench: benchCommand,

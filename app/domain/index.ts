@@ -10,3 +10,4 @@ export * from './files.js';
 export * from './metrics.js';
 export * from './optimizers.js';
 export * from './runStatus.js';
+export * from './studies.js';

@@ -87,7 +87,7 @@ svg .grid{stroke:#eceef2}svg .axis{stroke:#9aa1ad}svg text{font:11px system-ui,s
 svg .axis-label{font-size:12px}td.settings{max-width:560px;color:#4a5160}th{white-space:nowrap}footer{color:#8a8f98;margin-top:32px;font-size:12px}
 `;
 
-function page(title: string, body: string, version: string): string {
+export function page(title: string, body: string, version: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>

@@ -5,11 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExportFormat, ExportResult } from '../domain/index.js';
+import type { ExportFormat, ExportResult, StudyDetail, StudyExportFormat } from '../domain/index.js';
 import type { ComparisonDetail } from '../store/records.js';
 import type { StudioStore } from '../store/store.js';
 import { writeFile, type WrittenFile } from './modelFiles.js';
 import { comparisonReport, DEFAULT_FILE_NAMES, exportRunTo } from './runExport.js';
+import { studyCsv, studyJson, studyReportHtml } from './studyExport.js';
+import { NotFoundError } from '../validation.js';
 
 /** Exports run `runId` as `format` into the store and records the files. */
 export async function storeRunExport(store: StudioStore, runId: number, format: ExportFormat, version: string): Promise<ExportResult> {
@@ -27,6 +29,23 @@ export function storeComparisonReport(store: StudioStore, detail: ComparisonDeta
   const runId = detail.runs[0]!.id;
   const written = writeFile(join(newExportFolder(store, runId, 'report'), `comparison-${detail.comparison.id}-report.html`), html, 'text/html; charset=utf-8');
   return { files: recordFiles(store, runId, 'report', [written]) };
+}
+
+const STUDY_FILES: Record<StudyExportFormat, { name: string; mediaType: string }> = {
+  csv: { name: 'cells.csv', mediaType: 'text/csv; charset=utf-8' },
+  json: { name: 'results.json', mediaType: 'application/json' },
+  report: { name: 'report.html', mediaType: 'text/html; charset=utf-8' },
+};
+
+/** Writes a study's results into the store, kept (and deleted) with the study's first run, as comparison reports are. */
+export function storeStudyExport(store: StudioStore, detail: StudyDetail, format: StudyExportFormat, version: string): ExportResult {
+  const runId = detail.study.runIds[0];
+  if (runId === undefined) throw new NotFoundError(`Study ${detail.study.id} has no runs left to export`);
+  const optimizerOf = (arm: string) => store.runsOfComparison(detail.study.cells[0]!.comparisonId).find((run) => run.arm === arm)?.config.optimizer.name ?? arm;
+  const text = format === 'csv' ? studyCsv(detail) : format === 'json' ? studyJson(detail, version) : studyReportHtml(detail, optimizerOf, version);
+  const { name, mediaType } = STUDY_FILES[format];
+  const written = writeFile(join(newExportFolder(store, runId, `study-${format}`), `study-${detail.study.id}-${name}`), text, mediaType);
+  return { files: recordFiles(store, runId, format === 'report' ? 'report' : 'export', [written]) };
 }
 
 function newExportFolder(store: StudioStore, runId: number, format: string): string {

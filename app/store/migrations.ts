@@ -109,4 +109,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX analyses_by_run ON analyses(run_id);
   `,
+  // 3: studies (app/domain/studies.ts): a grid of comparisons, one per value of the swept setting
+  `
+  CREATE TABLE studies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    preset TEXT,                 -- the preset it came from, or NULL
+    definition TEXT NOT NULL     -- JSON: base config, arms, baseline, axis, seeds as validated
+  );
+  ALTER TABLE comparisons ADD COLUMN study_id INTEGER REFERENCES studies(id) ON DELETE CASCADE;
+  ALTER TABLE comparisons ADD COLUMN study_value REAL;
+  CREATE INDEX comparisons_by_study ON comparisons(study_id);
+  `,
 ];

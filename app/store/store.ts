@@ -4,7 +4,7 @@
  * files folder, referenced here). One process's run manager writes; any process may read.
  *
  * One module per table family does the SQL (runRecords, metricRecords, fileRecords, comparisonRecords,
- * analyses), each with its statements prepared once; this class opens the file, ties them together and
+ * analyses, studyRecords), each with its statements prepared once; this class opens the file, ties them together and
  * does what spans several of them (deleting a run with its files, a comparison with its runs).
  */
 import type Database from 'better-sqlite3';
@@ -18,6 +18,7 @@ import { FileRecords } from './fileRecords.js';
 import { MetricRecords, type RawSeries } from './metricRecords.js';
 import type { RunInfo } from './records.js';
 import { RunRecords, type NewRun, type RunStart } from './runRecords.js';
+import { StudyRecords } from './studyRecords.js';
 
 export type { NewComparisonRecord } from './comparisonRecords.js';
 export type { RawSeries } from './metricRecords.js';
@@ -38,6 +39,8 @@ export class StudioStore {
   readonly filesFolder: string;
   /** Sharpness analyses of runs (app/store/analyses.ts). */
   readonly analyses: AnalysisRecords;
+  /** Studies: grids of comparisons (app/store/studyRecords.ts). */
+  readonly studies: StudyRecords;
   private readonly runs: RunRecords;
   private readonly metrics: MetricRecords;
   private readonly runFiles: FileRecords;
@@ -50,6 +53,7 @@ export class StudioStore {
     this.filesFolder = filesFolderFor(path);
     mkdirSync(this.filesFolder, { recursive: true });
     this.analyses = new AnalysisRecords(db, path, processAlive);
+    this.studies = new StudyRecords(db, path);
     this.runs = new RunRecords(db, path);
     this.metrics = new MetricRecords(db);
     this.runFiles = new FileRecords(db, this.filesFolder);

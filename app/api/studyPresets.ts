@@ -1,0 +1,91 @@
+/**
+ * The paper's three experiments as studies (Li et al., CVPR 2024), sized for two CPU cores at scale 1 and
+ * grown with `scale` (more training examples and epochs). Fashion-MNIST from Debian's dataset-fashion-mnist
+ * when it is installed, else the built-in Shapes-10; an MLP, which trains fast on CPU and memorises noisy
+ * labels readily (what the label-noise experiment needs to show).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NewStudy } from './types.js';
+
+export const FASHION_MNIST_FOLDER = '/usr/share/datasets/fashion-mnist';
+
+/** Fashion-MNIST (a subset of `trainCount` examples) when its IDX files are here, else the built-in set. */
+function presetData(trainCount: number, testCount: number, folder = FASHION_MNIST_FOLDER): Record<string, unknown> {
+  const installed = existsSync(join(folder, 'train-images-idx3-ubyte.gz')) || existsSync(join(folder, 'train-images-idx3-ubyte'));
+  return installed ? { name: 'idx', path: folder, trainCount, testCount } : { name: 'shapes10', trainCount, testCount, size: 16, channels: 1 };
+}
+
+const SEEDS = [1, 2, 3];
+
+function base(scale: number, trainCount: number, epochs: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    data: presetData(Math.round(trainCount * scale), 2000),
+    model: 'mlp',
+    epochs: Math.max(1, Math.round(epochs * scale)),
+    batchSize: 128,
+    schedule: { kind: 'cosine' },
+    trainEvalCount: 2000,
+    optimizer: { name: 'sam', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, rho: 0.05 },
+    ...extra,
+  };
+}
+
+export interface StudyPreset {
+  description: string;
+  /** What it reproduces, for the README and `study --help`. */
+  reproduces: string;
+  study: (scale: number) => NewStudy;
+}
+
+export const STUDY_PRESETS: Record<string, StudyPreset> = {
+  'paper-decomposition': {
+    description: 'SAM against its two parts: along the full-gradient component only (the EMA m) and along the noise only (F-SAM, σ = 1); 3 seeds',
+    reproduces: 'the decomposition of SAM’s perturbation: the full-gradient part alone should hurt, the noise part alone help',
+    study: (scale) => ({
+      name: 'paper-decomposition',
+      preset: 'paper-decomposition',
+      config: base(scale, 6000, 8) as NewStudy['config'],
+      arms: [
+        { label: 'SAM', optimizer: { name: 'sam' } },
+        { label: 'SAM (full-gradient part)', optimizer: { name: 'sam', perturbation: 'fullGradientEma' } },
+        { label: 'SAM (noise part) = F-SAM σ=1', optimizer: { name: 'fsam', sigma: 1 } },
+      ],
+      seeds: SEEDS,
+      baseline: 'SAM',
+    }),
+  },
+  'paper-rho': {
+    description: 'SAM and F-SAM over ρ ∈ {0.02, 0.05, 0.1, 0.2, 0.5}; 3 seeds',
+    reproduces: 'F-SAM’s lower sensitivity to ρ: its accuracy should fall less than SAM’s as ρ grows',
+    study: (scale) => ({
+      name: 'paper-rho',
+      preset: 'paper-rho',
+      config: base(scale, 4000, 6) as NewStudy['config'],
+      arms: [
+        { label: 'SAM', optimizer: { name: 'sam' } },
+        { label: 'F-SAM', optimizer: { name: 'fsam' } },
+      ],
+      axis: { parameter: 'rho', values: [0.02, 0.05, 0.1, 0.2, 0.5] },
+      seeds: SEEDS,
+      baseline: 'SAM',
+    }),
+  },
+  'paper-label-noise': {
+    description: 'SGD, SAM and F-SAM under 20 %, 40 % and 60 % symmetric label noise, trained long on a small set so that SGD memorises; 3 seeds',
+    reproduces: 'F-SAM’s robustness to label noise: SGD’s noisy-label train accuracy climbs while its clean test accuracy falls',
+    study: (scale) => ({
+      name: 'paper-label-noise',
+      preset: 'paper-label-noise',
+      config: base(scale, 2000, 30, { schedule: { kind: 'constant' } }) as NewStudy['config'],
+      arms: [
+        { label: 'SGD', optimizer: { name: 'sgd' } },
+        { label: 'SAM', optimizer: { name: 'sam' } },
+        { label: 'F-SAM', optimizer: { name: 'fsam' } },
+      ],
+      axis: { parameter: 'labelNoise', values: [0.2, 0.4, 0.6] },
+      seeds: SEEDS,
+      baseline: 'SAM',
+    }),
+  },
+};
