@@ -160,6 +160,8 @@ test('under label noise, Compare charts train accuracy on the noisy and on the c
 
     await page.evaluate((id) => (location.hash = `#/comparison/${id}`), noisy);
     for (const chart of ['trainAccuracy', 'trainCleanAccuracy']) {
+      // charts far below the fold draw when they come into view (MetricChart's IntersectionObserver)
+      await page.getByTestId(`chart-${chart}`).scrollIntoViewIfNeeded();
       await page.waitForFunction((name) => Number(document.querySelector(`[data-testid="chart-${name}"]`)?.getAttribute('data-points') ?? 0) > 0, chart, { timeout: 60_000 });
       assert.equal(await page.getByTestId(`chart-${chart}`).getAttribute('data-lines'), 'sgd|fsam', `${chart}: one curve per arm`);
     }
