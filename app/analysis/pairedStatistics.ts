@@ -5,7 +5,7 @@
  */
 import jStat from 'jstat';
 import { meanAndDeviation } from '../domain/statistics.js';
-import { ACTIVE_STATUSES, type ArmResult, type ComparisonResults, type PairedDifference } from '../domain/index.js';
+import { armStanding, winnerPending, type ArmResult, type ComparisonResults, type PairedDifference } from '../domain/index.js';
 import { type RunInfo } from '../store/records.js';
 
 const METRICS = ['finalTestAccuracy', 'bestTestAccuracy'] as const;
@@ -24,18 +24,30 @@ export function pairedDifference(differences: readonly number[], confidence = 0.
   return { mean: summary.mean, low: summary.mean - halfWidth, high: summary.mean + halfWidth };
 }
 
-/** Per-arm summaries and every arm's paired difference against the baseline, over the runs' seeds. */
-export function comparisonResults(arms: readonly string[], baseline: string, runs: readonly RunInfo[]): ComparisonResults {
+/**
+ * Per-arm summaries and every arm's paired difference against the baseline, over the runs' seeds. Only
+ * completed runs count (app/domain/comparisonStanding.ts): unfinished ones are listed as provisional, those
+ * that ended unfinished as excluded, and the winner waits until every arm's run of every one of `seeds`
+ * (the comparison's paired seeds; by default every seed a run has) has completed.
+ */
+export function comparisonResults(arms: readonly string[], baseline: string, runs: readonly RunInfo[], seeds?: readonly number[]): ComparisonResults {
   const runsOf = (arm: string) => runs.filter((run) => run.arm === arm);
+  const standings = new Map(arms.map((arm) => [arm, armStanding(runsOf(arm))]));
   const valueBySeed = (arm: string, metric: Metric) =>
-    new Map(runsOf(arm).flatMap((run) => (run[metric] === null ? [] : [[run.config.seed, run[metric]] as const])));
+    new Map((standings.get(arm)?.completed ?? []).flatMap((run) => (run[metric] === null ? [] : [[run.config.seed, run[metric]] as const])));
 
-  const armResults: ArmResult[] = arms.map((arm) => ({
-    arm,
-    runIds: runsOf(arm).map((run) => run.id),
-    finalTestAccuracy: estimate([...valueBySeed(arm, 'finalTestAccuracy').values()]),
-    bestTestAccuracy: estimate([...valueBySeed(arm, 'bestTestAccuracy').values()]),
-  }));
+  const armResults: ArmResult[] = arms.map((arm) => {
+    const standing = standings.get(arm)!;
+    return {
+      arm,
+      runIds: runsOf(arm).map((run) => run.id),
+      completed: standing.completed.length,
+      finalTestAccuracy: estimate([...valueBySeed(arm, 'finalTestAccuracy').values()]),
+      bestTestAccuracy: estimate([...valueBySeed(arm, 'bestTestAccuracy').values()]),
+      provisional: standing.provisional,
+      excluded: standing.excluded,
+    };
+  });
 
   const differences: PairedDifference[] = [];
   for (const arm of arms) {
@@ -49,7 +61,9 @@ export function comparisonResults(arms: readonly string[], baseline: string, run
     }
   }
 
-  const allEnded = runs.length > 0 && runs.every((run) => !ACTIVE_STATUSES.includes(run.status));
+  const pairedSeeds = seeds ?? [...new Set(runs.map((run) => run.config.seed))].sort((a, b) => a - b);
+  const pending = winnerPending(arms.map((arm) => ({ arm, runs: runsOf(arm) })), pairedSeeds);
   const ranked = armResults.filter((a) => a.finalTestAccuracy !== null).sort((a, b) => b.finalTestAccuracy!.mean - a.finalTestAccuracy!.mean);
-  return { arms: armResults, differences, winner: allEnded && ranked.length > 0 ? ranked[0]!.arm : null };
+  const winner = pending === null && ranked.length > 0 ? ranked[0]!.arm : null;
+  return { arms: armResults, differences, winner, winnerPending: winner === null ? (pending ?? 'No winner yet: no arm has a test accuracy.') : null };
 }

@@ -363,7 +363,7 @@ export class StudioService implements StudioApi {
   async getComparison(comparisonId: number): Promise<ComparisonDetail> {
     const comparison = this.store.getComparison(check(comparisonIdSchema, comparisonId, 'comparisonId'));
     const runs = this.store.runsOfComparison(comparison.id);
-    return { comparison, runs, results: comparisonResults(comparison.arms, comparison.baseline, runs) };
+    return { comparison, runs, results: comparisonResults(comparison.arms, comparison.baseline, runs, comparison.seeds) };
   }
 
   async deleteComparison(comparisonId: number, options?: { withRuns?: boolean }): Promise<void> {

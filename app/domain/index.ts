@@ -5,6 +5,7 @@
  */
 export * from './analysis.js';
 export * from './comparisons.js';
+export * from './comparisonStanding.js';
 export * from './datasets.js';
 export * from './files.js';
 export * from './metrics.js';

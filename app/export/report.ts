@@ -7,7 +7,7 @@
  */
 import { assignColors, optimizerColor, PALETTE } from '../domain/palette.js';
 import { mean } from '../domain/statistics.js';
-import { optimizerTitle, type Estimate } from '../domain/index.js';
+import { optimizerTitle, runStanding, type ArmResult, type Estimate } from '../domain/index.js';
 import type { ComparisonDetail, RunDetail, RunInfo } from '../store/records.js';
 import { escapeHtml, lineChartSvg, type ChartSeries } from './svgChart.js';
 
@@ -82,6 +82,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.meta{color
 table{border-collapse:collapse;margin:8px 0}th,td{border-bottom:1px solid #e1e4ea;padding:5px 10px;text-align:left}th{background:#f4f6f9}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.n{color:#8a8f98;font-size:12px}.winner{font-weight:600}
 .badge{background:#2ca58d;color:#fff;border-radius:4px;padding:1px 6px;font-size:12px;margin-left:6px}
+.provisional{background:#fff3cd;color:#7a5b00;border-radius:4px;padding:1px 6px;font-size:12px;margin-left:6px}.excluded{color:#8a8f98;font-size:12px;margin-left:6px}
+h3{font-size:15px;margin:18px 0 4px}
 .charts{display:flex;flex-wrap:wrap;gap:12px}svg{background:#fff;border:1px solid #e1e4ea;border-radius:6px;max-width:100%;height:auto}
 svg .grid{stroke:#eceef2}svg .axis{stroke:#9aa1ad}svg text{font:11px system-ui,sans-serif;fill:#4a5160}svg .chart-title{font-size:13px;font-weight:600;fill:#1d2330}
 svg .axis-label{font-size:12px}td.settings{max-width:560px;color:#4a5160}th{white-space:nowrap}footer{color:#8a8f98;margin-top:32px;font-size:12px}
@@ -125,6 +127,42 @@ function configLine(run: RunInfo): string {
   return `${escapeHtml(c.model)} on ${escapeHtml(c.data.name)}, ${c.epochs} epochs, batch ${c.batchSize}`;
 }
 
+/** "+ 1 provisional, 1 not counted" after an arm's completed count. */
+function unfinishedNote(arm: ArmResult): string {
+  const notes = [
+    ...(arm.provisional.length > 0 ? [`<span class="provisional">+ ${arm.provisional.length} provisional</span>`] : []),
+    ...(arm.excluded.length > 0 ? [`<span class="excluded">${arm.excluded.length} not counted</span>`] : []),
+  ];
+  return notes.join('');
+}
+
+/** In the runs table: a value of a run that has not completed is not a final one. */
+function standingNote(run: RunInfo): string {
+  const standing = runStanding(run.status);
+  if (standing === 'completed' || run.finalTestAccuracy === null) return '';
+  return standing === 'provisional' ? '<span class="provisional">provisional</span>' : '<span class="excluded">not counted</span>';
+}
+
+/** The runs that do not count yet (with their progress) and those that never will, each listed apart. */
+function unfinishedHtml(arms: readonly ArmResult[]): string {
+  const provisional = arms.flatMap((a) => a.provisional.map((p) => ({ arm: a.arm, ...p })));
+  const excluded = arms.flatMap((a) => a.excluded.map((e) => ({ arm: a.arm, ...e })));
+  let html = '';
+  if (provisional.length > 0) {
+    const rows = provisional
+      .map((p) => `<tr><td class="num">${p.runId}</td><td>${escapeHtml(p.arm)}</td><td class="num">${p.seed}</td><td>${escapeHtml(p.status)}</td><td class="num">${(100 * p.progress).toFixed(0)} % (epoch ${p.epochsDone} of ${p.epochs})</td><td class="num">${percent(p.latestTestAccuracy)}<span class="provisional">provisional</span></td></tr>`)
+      .join('');
+    html += `<h3>Not yet counted: still training (provisional)</h3><table class="provisional-runs"><thead><tr><th>run</th><th>arm</th><th>seed</th><th>status</th><th>progress</th><th>latest test accuracy</th></tr></thead><tbody>${rows}</tbody></table>`;
+  }
+  if (excluded.length > 0) {
+    const rows = excluded
+      .map((e) => `<tr><td class="num">${e.runId}</td><td>${escapeHtml(e.arm)}</td><td class="num">${e.seed}</td><td>${escapeHtml(e.status)}</td><td class="num">${e.epochsDone} of ${e.epochs}</td><td>${escapeHtml(e.message ?? '—')}</td></tr>`)
+      .join('');
+    html += `<h3>Not counted: ended without completing</h3><table class="excluded-runs"><thead><tr><th>run</th><th>arm</th><th>seed</th><th>status</th><th>epochs done</th><th>why</th></tr></thead><tbody>${rows}</tbody></table>`;
+  }
+  return html;
+}
+
 export function comparisonReportHtml(detail: ComparisonDetail, curves: readonly ReportCurves[], version: string, sections: readonly ReportSection[] = []): string {
   const { comparison, results, runs } = detail;
   const optimizerOf = (arm: string) => runs.find((r) => r.arm === arm)?.config.optimizer.name ?? arm;
@@ -140,19 +178,20 @@ export function comparisonReportHtml(detail: ComparisonDetail, curves: readonly 
   const rows = results.arms
     .map((a) => {
       const winner = results.winner === a.arm;
-      return `<tr${winner ? ' class="winner"' : ''}><td style="white-space:nowrap"><span style="color:${colors.get(a.arm)}">■</span> ${escapeHtml(a.arm)}${winner ? '<span class="badge">winner</span>' : ''}</td><td class="num">${a.runIds.length}</td><td class="num">${estimate(a.finalTestAccuracy)}</td><td class="num">${estimate(a.bestTestAccuracy)}</td><td class="num">${difference(a.arm, 'finalTestAccuracy')}</td><td class="num">${difference(a.arm, 'bestTestAccuracy')}</td></tr>`;
+      return `<tr${winner ? ' class="winner"' : ''}><td style="white-space:nowrap"><span style="color:${colors.get(a.arm)}">■</span> ${escapeHtml(a.arm)}${winner ? '<span class="badge">winner</span>' : ''}</td><td class="num">${a.completed} / ${a.runIds.length}${unfinishedNote(a)}</td><td class="num">${estimate(a.finalTestAccuracy)}</td><td class="num">${estimate(a.bestTestAccuracy)}</td><td class="num">${difference(a.arm, 'finalTestAccuracy')}</td><td class="num">${difference(a.arm, 'bestTestAccuracy')}</td></tr>`;
     })
     .join('');
   const runRows = runs
-    .map((r) => `<tr><td class="num">${r.id}</td><td>${escapeHtml(r.arm ?? '—')}</td><td class="num">${r.config.seed}</td><td>${escapeHtml(r.status)}</td><td class="num">${percent(r.finalTestAccuracy)}</td><td class="num">${percent(r.bestTestAccuracy)}</td><td class="num">${r.finalTrainLoss === null ? '—' : r.finalTrainLoss.toFixed(4)}</td></tr>`)
+    .map((r) => `<tr><td class="num">${r.id}</td><td>${escapeHtml(r.arm ?? '—')}</td><td class="num">${r.config.seed}</td><td>${escapeHtml(r.status)}</td><td class="num">${percent(r.finalTestAccuracy)}${standingNote(r)}</td><td class="num">${percent(r.bestTestAccuracy)}</td><td class="num">${r.finalTrainLoss === null ? '—' : r.finalTrainLoss.toFixed(4)}</td></tr>`)
     .join('');
   const first = runs[0];
   const body = `
 <h1>${escapeHtml(comparison.name)}</h1>
 <p class="meta">Comparison ${comparison.id}: ${comparison.arms.length} arms × ${comparison.seeds.length} seeds (${comparison.seeds.join(', ')}), varying ${escapeHtml(comparison.varies.join(', ') || '—')}; baseline <b>${escapeHtml(comparison.baseline)}</b>${first ? `; ${configLine(first)}` : ''}.</p>
 <h2>Summary</h2>
-<table><thead><tr><th>arm</th><th>runs</th><th>final test accuracy (mean ± sd)</th><th>best test accuracy (mean ± sd)</th><th>Δ final vs baseline, points [95 % CI]</th><th>Δ best vs baseline, points [95 % CI]</th></tr></thead><tbody>${rows}</tbody></table>
-<p class="meta">${results.winner ? `Winner (highest mean final test accuracy): <b>${escapeHtml(results.winner)}</b>. ` : 'No winner yet: some runs have not ended. '}Differences are paired by seed; the interval uses Student's t over the seeds. An interval that contains 0 does not show a real difference.</p>
+<table><thead><tr><th>arm</th><th>completed runs</th><th>final test accuracy (mean ± sd)</th><th>best test accuracy (mean ± sd)</th><th>Δ final vs baseline, points [95 % CI]</th><th>Δ best vs baseline, points [95 % CI]</th></tr></thead><tbody>${rows}</tbody></table>
+<p class="meta">${results.winner ? `Winner (highest mean final test accuracy): <b>${escapeHtml(results.winner)}</b>. ` : `${escapeHtml(results.winnerPending ?? 'No winner yet.')} `}Only completed runs count: the means and the differences, paired by seed, use them alone; the interval uses Student's t over the seeds. An interval that contains 0 does not show a real difference.</p>
+${unfinishedHtml(results.arms)}
 <h2>Curves</h2>
 ${chartsHtml(groups)}
 ${sectionsHtml(sections)}

@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { openStudio } from '../support/browser.js';
+import { backendSkipReason } from '../../renderer/src/lib/backends.js';
+import { storeComparison } from '../support/comparisons.js';
 import { chartPoints, openRunUntilDrawn, storeLongRun, watchFourRunsStreaming } from '../support/interfaceScenarios.js';
 import { tinyRunConfig } from '../support/runs.js';
 
@@ -115,10 +117,23 @@ test('an invalid value is shown at its field and starts nothing', async () => {
     assert.notDeepEqual(noisy, clean, 'the flipped labels move examples between classes');
     await studio.screenshot('10a-new-run-preview');
     await fill(page, 'optimizer.lr', '-1');
+    // λ sits right above the sticky Start bar while it is typed in: its error must not hide behind the bar
+    await page.getByTestId('field-optimizer.lambda').evaluate((input) => {
+      const bar = document.querySelector('footer.actions')!.getBoundingClientRect();
+      document.querySelector('main.content')!.scrollTop -= bar.top - input.getBoundingClientRect().bottom - 2;
+    });
     await fill(page, 'optimizer.lambda', '1.5');
     await page.getByTestId('error-optimizer.lr').waitFor();
-    assert.match(await page.getByTestId('error-optimizer.lr').innerText(), /too small|>0|positive/i);
-    assert.match(await page.getByTestId('error-optimizer.lambda').innerText(), /too big|<1/i);
+    await page.getByTestId('error-optimizer.lambda').waitFor();
+    // in a practitioner's words, not the validator's ("Too small: expected number to be >0")
+    assert.equal(await page.getByTestId('error-optimizer.lr').innerText(), 'Learning rate must be greater than 0');
+    assert.equal(await page.getByTestId('error-optimizer.lambda').innerText(), 'λ (lambda) must be less than 1');
+    await page.waitForFunction(() => {
+      const error = document.querySelector('[data-testid="error-optimizer.lambda"]')!;
+      const box = error.getBoundingClientRect();
+      const seen = document.elementFromPoint(box.left + Math.min(20, box.width / 2), box.top + box.height / 2);
+      return seen !== null && error.contains(seen);
+    }, undefined, { timeout: 5_000 });
     assert.equal(await page.getByTestId('start-run').isDisabled(), true);
     await page.getByTestId('start-run').click({ force: true }).catch(() => {});
     await studio.screenshot('10-new-run-invalid');
@@ -171,6 +186,63 @@ test('under label noise, Compare charts train accuracy on the noisy and on the c
     await page.evaluate((id) => (location.hash = `#/comparison/${id}`), clean);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-testAccuracy"]')?.getAttribute('data-points') ?? 0) > 0, undefined, { timeout: 60_000 });
     assert.equal(await page.getByTestId('chart-trainCleanAccuracy').count(), 0, 'without label noise there is no clean-label chart');
+  } finally {
+    await studio.close();
+  }
+});
+
+test('a comparison part-way through: SAM provisional, F-SAM interrupted and apart, no winner; a queued run has not started; Settings says why a backend was skipped', async () => {
+  const studio = await openStudio();
+  const { page, service } = studio;
+  try {
+    // issue 13's case, written into the store as the run manager would have: no training needed
+    const { comparisonId, runIds } = storeComparison(service.store, {
+      name: 'mid-way',
+      arms: ['sgd', 'sam', 'fsam'],
+      seeds: [1],
+      runs: [
+        { arm: 'sgd', seed: 1, status: 'completed', accuracies: [0.7, 0.8, 0.84] },
+        { arm: 'sam', seed: 1, status: 'running', accuracies: [0.508] },
+        { arm: 'fsam', seed: 1, status: 'interrupted', accuracies: [0.6, 0.7] },
+      ],
+    });
+    const sam = runIds.get('sam/1')!;
+    const fsam = runIds.get('fsam/1')!;
+    await page.evaluate((id) => (location.hash = `#/comparison/${id}`), comparisonId);
+    await page.getByTestId('compare-summary').waitFor();
+    const text = async (testid: string) => (await page.getByTestId(testid).innerText()).replace(/\s+/g, ' ').trim();
+    assert.equal(await text('compare-final-sgd'), '84.0%');
+    assert.equal(await text('compare-final-sam'), '—', 'no "final" accuracy of a run still training');
+    assert.equal(await text('compare-final-fsam'), '—');
+    assert.equal(await text('compare-completed-sam'), '0 / 1');
+    assert.match(await text(`compare-provisional-${sam}`), /^provisional #\d+ seed 1: running, 33% done \(epoch 1 of 3\), latest test acc\. 50\.8%$/i);
+    assert.match(await text(`compare-excluded-${fsam}`), /^not counted #\d+ seed 1: interrupted after 2 of 3 epochs$/i);
+    assert.equal(await page.getByTestId('compare-winner').count(), 0, 'no winner');
+    assert.match(await text('compare-winner-pending'), /^No winner yet: sam seed 1 is running \(1 of 3 epochs done\); fsam seed 1 was interrupted after 2 of 3 epochs/);
+    assert.ok(!(await text('compare-row-sam')).includes('33.2'), 'no paired Δ of the running SAM against SGD');
+    assert.match(await text(`compare-run-standing-${sam}`), /provisional/i);
+    assert.match(await text(`compare-run-standing-${fsam}`), /not counted/i);
+    await studio.screenshot('14-compare-mid-way');
+
+    // a SAM run still queued: no "SGD takes no perturbed step", no "0 ms" of training
+    const queued = service.store.createRun({ name: 'queued SAM', config: tinyRunConfig({ optimizer: { name: 'sam', lr: 0.05 } }) });
+    await page.evaluate((id) => (location.hash = `#/run/${id}`), queued.id);
+    await page.getByTestId('run-training-time').waitFor();
+    assert.equal(await text('run-training-time'), 'not started');
+    assert.equal((await page.locator('figure[data-chart="perturbedLoss"] .empty').innerText()).trim(), 'No steps yet');
+
+    const info = await service.info();
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-backend').waitFor();
+    if (info.backend.skipped.length > 0) {
+      const first = page.getByTestId('settings-skipped-backend-0');
+      const skipped = info.backend.skipped[0]!;
+      assert.equal((await first.getByTestId('skipped-reason').innerText()).trim(), backendSkipReason(skipped.reason));
+      assert.equal(await first.getByTestId('skipped-error').isVisible(), false, 'the full error waits behind its disclosure');
+      await first.locator('summary').click();
+      assert.equal((await first.getByTestId('skipped-error').innerText()).trim(), skipped.reason);
+      await studio.screenshot('15-settings-skipped-backends');
+    }
   } finally {
     await studio.close();
   }

@@ -73,12 +73,27 @@ test('compare --seeds runs every optimizer for every seed, paired, and prints a 
     report.runs.map((r: { optimizer: string; seed: number }) => `${r.optimizer}/${r.seed}`),
     ['sgd/3', 'sam/3', 'fsam/3', 'sgd/4', 'sam/4', 'fsam/4'],
   );
+  // every run completed: each arm counts both seeds, nothing is provisional, and a winner is named
+  assert.deepEqual(
+    report.results.arms.map((a: { arm: string; completed: number; provisional: unknown[]; excluded: unknown[] }) => [a.arm, a.completed, a.provisional.length, a.excluded.length]),
+    [
+      ['sgd', 2, 0, 0],
+      ['sam', 2, 0, 0],
+      ['fsam', 2, 0, 0],
+    ],
+  );
+  assert.equal(report.results.winnerPending, null);
+  assert.ok(['sgd', 'sam', 'fsam'].includes(report.results.winner));
   const table = await runCli(['compare', ...TINY, '--optimizers', 'sam,fsam']);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /run\s+optimizer\s+seed\s+status\s+final test acc/);
   assert.match(table.stdout, /\n\s*\d+\s+sam\s+1\s+completed/);
   assert.match(table.stdout, /\n\s*\d+\s+fsam\s+1\s+completed/);
   assert.match(table.stdout, /fsam − sam\s+final test acc\s+1\s+[-+]\d+\.\d+\s+needs ≥ 2 seeds/);
+  assert.match(table.stdout, /only completed runs count/);
+  assert.match(table.stdout, /\nsam \(baseline\)\s+1 of 1\s/);
+  assert.match(table.stdout, /\nHighest mean final test accuracy: (sam|fsam)\./);
+  assert.ok(!/provisional|not counted/i.test(table.stdout), 'nothing unfinished to mark');
 });
 
 test('bench --json reports step times and the store\'s ingestion rate', async () => {

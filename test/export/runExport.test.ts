@@ -15,6 +15,7 @@ import { batchToFloat } from '../../app/data/index.js';
 import { initBackend } from '../../app/engine/backend.js';
 import { loadTrainedModel } from '../../app/training/trainedModel.js';
 import { ConfigError, NotFoundError, StateError } from '../../app/validation.js';
+import { storeComparison } from '../support/comparisons.js';
 import { maxAbsDifference, predictWithLayersModel, predictWithOnnxRuntime } from '../support/exports.js';
 import { temporaryFolder, TINY_DATA } from '../support/runs.js';
 
@@ -195,6 +196,45 @@ describe('a comparison report', () => {
     assert.equal((html.match(/stroke-opacity="0.35"/g) ?? []).length, 2 * 2 * 2);
     const firstRun = detail.comparison.runIds[0]!;
     assert.ok(service.store.files(firstRun).some((f) => f.id === report.fileId && f.kind === 'report' && existsSync(f.path)));
+  });
+});
+
+describe('a comparison report while runs are unfinished (issue 13)', () => {
+  test('a running arm is provisional, an interrupted run is listed apart, and there is no winner', async () => {
+    // the observed case: SGD finished at 84 %, SAM still training (50.8 % after 1 of 3 epochs), F-SAM interrupted after 2
+    const { comparisonId, runIds } = storeComparison(service.store, {
+      name: 'SGD vs SAM vs F-SAM, mid-way',
+      arms: ['sgd', 'sam', 'fsam'],
+      seeds: [1],
+      runs: [
+        { arm: 'sgd', seed: 1, status: 'completed', accuracies: [0.7, 0.8, 0.84] },
+        { arm: 'sam', seed: 1, status: 'running', accuracies: [0.508] },
+        { arm: 'fsam', seed: 1, status: 'interrupted', accuracies: [0.6, 0.7], message: 'the process training this run ended before it did' },
+      ],
+    });
+    const { results } = await service.getComparison(comparisonId);
+    assert.equal(results.winner, null);
+    const html = readFileSync(single(await service.exportComparison({ comparisonId })).path, 'utf8');
+    assertSelfContained(html);
+    assert.ok(!html.includes('class="badge">winner'), 'no winner badge');
+    assert.ok(!html.includes('−33.20'), 'no paired Δ of the running SAM (50.8 %) against SGD (84 %)');
+    assert.ok(html.includes(results.winnerPending!), 'the reason there is no winner yet');
+    assert.match(html, /No winner yet: sam seed 1 is running \(1 of 3 epochs done\); fsam seed 1 was interrupted after 2 of 3 epochs/);
+    // the summary: SGD's final, and a dash for the other two, with their runs marked
+    assert.match(html, /■<\/span> sgd<\/td><td class="num">1 \/ 1<\/td><td class="num">84\.00 %/);
+    assert.match(html, /■<\/span> sam<\/td><td class="num">0 \/ 1<span class="provisional">\+ 1 provisional<\/span><\/td><td class="num">—<\/td>/);
+    assert.match(html, /■<\/span> fsam<\/td><td class="num">0 \/ 1<span class="excluded">1 not counted<\/span><\/td><td class="num">—<\/td>/);
+    // the provisional run with its progress and latest accuracy; the interrupted run apart
+    const provisional = /<h3>Not yet counted: still training \(provisional\)<\/h3><table class="provisional-runs">([\s\S]*?)<\/table>/.exec(html);
+    assert.ok(provisional, 'a table of provisional runs');
+    assert.ok(provisional[1]!.includes(`<td class="num">${runIds.get('sam/1')}</td><td>sam</td><td class="num">1</td><td>running</td><td class="num">33 % (epoch 1 of 3)</td><td class="num">50.80 %<span class="provisional">provisional</span>`));
+    const excluded = /<h3>Not counted: ended without completing<\/h3><table class="excluded-runs">([\s\S]*?)<\/table>/.exec(html);
+    assert.ok(excluded, 'a table of runs not counted');
+    assert.ok(excluded[1]!.includes(`<td class="num">${runIds.get('fsam/1')}</td><td>fsam</td><td class="num">1</td><td>interrupted</td><td class="num">2 of 3</td><td>the process training this run ended before it did</td>`));
+    assert.ok(!excluded[1]!.includes('<td>sam</td>') && !provisional[1]!.includes('<td>fsam</td>'), 'each run in one list');
+    // the runs table marks the accuracies that are not final
+    assert.match(html, /<td>running<\/td><td class="num">50\.80 %<span class="provisional">provisional<\/span>/);
+    assert.match(html, /<td>interrupted<\/td><td class="num">70\.00 %<span class="excluded">not counted<\/span>/);
   });
 });
 

@@ -37,7 +37,9 @@ Usage: fsam-studio compare [--optimizers sgd,sam,fsam] [--seeds 1,2,3] [--baseli
   --name TEXT            the comparison's name in the store
 
 Prints each optimizer's mean ± sd of final and best test accuracy over the seeds, and every optimizer's
-mean paired difference from the baseline with a 95% confidence interval (Student t over seeds).
+mean paired difference from the baseline with a 95% confidence interval (Student t over seeds). Only
+completed runs count: a run still training is listed as provisional, one stopped, interrupted, diverged
+or failed as not counted, and no winner is named until every optimizer completed every seed.
 
 ${RUN_FLAGS_HELP}
 
@@ -125,7 +127,7 @@ function printComparison(detail: ComparisonDetail, backend: { name: string; devi
     );
     return;
   }
-  console.log(`\n${resultsTable(detail.runs)}\n\n${describeComparison(detail)}`);
+  console.log(`\n${resultsTable(detail.runs, { comparison: true })}\n\n${describeComparison(detail)}`);
 }
 
 function exitCode(session: Session, runs: RunInfo[]): number {

@@ -4,6 +4,7 @@
  * `buildConfig` turns it into a config, leaving empty fields out so the service's default applies.
  */
 import type { FieldProblem, StudioInfo } from './contract.js';
+import { practitionerMessage } from './errors.js';
 
 export type FieldKind = 'integer' | 'number' | 'text' | 'select' | 'boolean' | 'integerList';
 export type FormMode = 'run' | 'comparison';
@@ -182,13 +183,13 @@ export function buildConfig(values: FormValues, mode: FormMode): BuiltConfig {
       case 'integer':
       case 'number': {
         const parsed = parseNumber(text, field.kind);
-        if (typeof parsed === 'string') localErrors[field.path] = parsed;
+        if (typeof parsed === 'string') localErrors[field.path] = practitionerMessage(field.label, parsed);
         else setPath(config, field.path, parsed);
         break;
       }
       case 'integerList': {
         const items = text.split(/[\s,]+/).filter(Boolean).map((item) => parseNumber(item, 'integer'));
-        if (items.some((item) => typeof item === 'string')) localErrors[field.path] = 'must be whole numbers separated by commas, e.g. 30, 60';
+        if (items.some((item) => typeof item === 'string')) localErrors[field.path] = practitionerMessage(field.label, 'must be whole numbers separated by commas, e.g. 30, 60');
         else setPath(config, field.path, items);
         break;
       }
@@ -216,13 +217,33 @@ export interface PlacedProblems {
   unplaced: string[];
 }
 
-/** Sorts the service's problems onto the visible fields; the first message per field wins. */
+function fieldFor(path: string): FieldSpec | undefined {
+  const nearest = fieldForProblem({ field: path, message: '' }, FIELDS.map((candidate) => candidate.path));
+  return FIELDS.find((candidate) => candidate.path === nearest);
+}
+
+/** The form's label of a dotted path ("optimizer.lr" → "Learning rate"), or of the nearest field enclosing it; else the path. */
+export function labelFor(path: string): string {
+  return fieldFor(path)?.label ?? path;
+}
+
+/** A problem with the field at `path` in a practitioner's words (app errors.ts), named by the field's label. */
+export function problemText(path: string, message: string, standalone = false): string {
+  const field = fieldFor(path);
+  const integer = field !== undefined && (field.kind === 'integer' || (field.kind === 'integerList' && path !== field.path));
+  return practitionerMessage(field?.label ?? path, message, { standalone, integer });
+}
+
+/**
+ * Sorts the service's problems onto the visible fields, in a practitioner's words ("Learning rate must be
+ * greater than 0", not the validator's "Too small: expected number to be >0"); the first message per field wins.
+ */
 export function placeProblems(problems: readonly FieldProblem[], paths: readonly string[]): PlacedProblems {
   const placed: PlacedProblems = { byField: {}, unplaced: [] };
   for (const problem of problems) {
     const path = fieldForProblem(problem, paths);
-    if (path === null) placed.unplaced.push(problem.field ? `${problem.field}: ${problem.message}` : problem.message);
-    else placed.byField[path] ??= problem.message;
+    if (path === null) placed.unplaced.push(problem.field ? problemText(problem.field, problem.message, true) : problem.message);
+    else placed.byField[path] ??= problemText(problem.field, problem.message);
   }
   return placed;
 }

@@ -24,6 +24,7 @@ export type {
   EpochMetrics,
   EpochSeriesName,
   Estimate,
+  ExcludedRun,
   ExportedFile,
   ExportFormat,
   ExportResult,
@@ -33,6 +34,7 @@ export type {
   OptionInfo,
   PairedDifference,
   PresetInfo,
+  ProvisionalRun,
   RunDetail,
   RunInfo,
   RunStatus,
@@ -84,6 +86,9 @@ export { WIRE_PATH } from '../../../app/api/wire.js';
 // the colours and statistics the HTML report shows too, computed one way
 export { assignColors, OPTIMIZER_COLORS, optimizerColor, PALETTE } from '../../../app/domain/palette.js';
 export { mean, meanAndDeviation } from '../../../app/domain/statistics.js';
+// which runs of a comparison count, as the service, the report and the CLI decide it
+export { armStanding, runProgress, runStanding, winnerPending } from '../../../app/domain/comparisonStanding.js';
+export type { ArmStanding, RunStanding } from '../../../app/domain/comparisonStanding.js';
 
 import type { StepMetrics } from '../../../app/api/types.js';
 

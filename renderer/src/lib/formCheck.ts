@@ -3,7 +3,7 @@
  * an arm's problems in the arm's row, the rest in a list above the start button.
  */
 import type { PlacedProblems } from './configFields.js';
-import { placeProblems } from './configFields.js';
+import { placeProblems, problemText } from './configFields.js';
 import type { ComparisonArmInput, ConfigCheck, FieldProblem } from './contract.js';
 
 export interface FormProblems {
@@ -29,8 +29,8 @@ export function sortProblems(base: ConfigCheck, perArm: readonly ConfigCheck[], 
     const own = arms[index]!.optimizer as Record<string, unknown>;
     for (const problem of result.problems) {
       const field = problem.field.replace(/^optimizer\./, '');
-      if (problem.field.startsWith('optimizer.') && own[field] !== undefined) armProblems[`arms.${index}.${problem.field}`] ??= problem.message;
-      else if (base.ok) fields.unplaced.push(`arm “${arms[index]!.label ?? index + 1}”: ${problem.field}: ${problem.message}`);
+      if (problem.field.startsWith('optimizer.') && own[field] !== undefined) armProblems[`arms.${index}.${problem.field}`] ??= problemText(problem.field, problem.message);
+      else if (base.ok) fields.unplaced.push(`arm “${arms[index]!.label ?? index + 1}”: ${problemText(problem.field, problem.message, true)}`);
     }
   });
   return { fields, arms: armProblems };
@@ -43,4 +43,12 @@ export function sortProblems(base: ConfigCheck, perArm: readonly ConfigCheck[], 
 export function problemFromMessage(message: string): FieldProblem | null {
   const match = /—\s*([\w.]+):\s*(.+)$/.exec(message);
   return match === null ? null : { field: match[1]!.replace(/^config\./, ''), message: match[2]! };
+}
+
+/** A start refusal as the form lists it: "Invalid run configuration — ρ (rho) must be greater than 0". */
+export function startErrorText(message: string): string {
+  const problem = problemFromMessage(message);
+  if (problem === null) return message;
+  const what = message.slice(0, message.indexOf('—')).trim();
+  return `${what} — ${problemText(problem.field, problem.message, true)}`;
 }

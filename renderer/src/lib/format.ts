@@ -130,3 +130,9 @@ export function formatBytes(bytes: number | null | undefined): string {
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
+
+/** A run's training time: "not started" before its worker began (a queued run), "no step yet" before its first step. */
+export function formatTrainingTime(run: { startedAt: number | null; step: number; trainingMs: number }): string {
+  if (run.step === 0 && run.trainingMs === 0) return run.startedAt === null ? 'not started' : 'no step yet';
+  return formatDuration(run.trainingMs);
+}

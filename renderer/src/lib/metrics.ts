@@ -1,5 +1,5 @@
 /** The charts of the Run and Compare screens: which series each draws and how its numbers read. */
-import { stepMetricDefinition, type SeriesName, type StepMetricName } from './contract.js';
+import { isStepSeries, reportsMetric, stepMetricDefinition, type RunInfo, type SeriesName, type StepMetricName } from './contract.js';
 import type { XAxisMode } from './curves.js';
 import { formatClock, formatCompact, formatNumber, formatPercent, formatTick } from './format.js';
 
@@ -20,13 +20,15 @@ export interface ChartSpec {
   kind: ValueKind;
   /** The first curve is the one Compare overlays across runs; the Run screen draws them all. */
   curves: ChartCurveSpec[];
-  /** Shown instead of an empty chart (e.g. SGD has no perturbation). */
+  /** Shown instead of an empty chart while there is nothing to draw yet. */
   emptyText: string;
+  /** Shown instead when none of the runs' optimizers reports the chart's metric (SGD has no perturbation). */
+  unreportedText?: string;
   /** Smoothing applies to noisy per-step metrics; a schedule's learning rate is exact already. */
   smooth?: boolean;
 }
 
-export { isStepSeries } from './contract.js';
+export { isStepSeries };
 
 /** A per-step curve, labelled as the metrics table (app/domain/metrics.ts) names it. */
 function stepCurve(name: StepMetricName, dashed = false): ChartCurveSpec {
@@ -40,13 +42,13 @@ function stepHelp(name: StepMetricName, suffix = ''): string {
 
 export const CHARTS: readonly ChartSpec[] = [
   { name: 'loss', title: 'Train loss', help: stepHelp('loss', ', every step'), kind: 'number', curves: [stepCurve('loss')], emptyText: 'No steps yet' },
-  { name: 'perturbedLoss', title: 'Perturbed loss', help: stepHelp('perturbedLoss', ' (SAM and F-SAM)'), kind: 'number', curves: [stepCurve('perturbedLoss')], emptyText: 'SGD takes no perturbed step' },
+  { name: 'perturbedLoss', title: 'Perturbed loss', help: stepHelp('perturbedLoss', ' (SAM and F-SAM)'), kind: 'number', curves: [stepCurve('perturbedLoss')], emptyText: 'No steps yet', unreportedText: 'SGD takes no perturbed step' },
   { name: 'testAccuracy', title: 'Accuracy', help: 'Test (solid) and train (dashed) accuracy after each epoch; with label noise, train on the noisy labels and on the clean ones', kind: 'percent', curves: [{ series: 'testAccuracy', label: 'test' }, { series: 'trainAccuracy', label: 'train', dashed: true }, { series: 'trainCleanAccuracy', label: 'train, clean labels', dashed: true }], emptyText: 'No epoch finished yet' },
   { name: 'testLoss', title: 'Epoch loss', help: 'Test (solid) and train (dashed) loss after each epoch', kind: 'number', curves: [{ series: 'testLoss', label: 'test' }, { series: 'trainLoss', label: 'train', dashed: true }], emptyText: 'No epoch finished yet' },
   { name: 'learningRate', title: 'Learning rate', help: stepHelp('learningRate', ', per step'), kind: 'number', smooth: false, curves: [stepCurve('learningRate')], emptyText: 'No steps yet' },
   { name: 'gradientNorm', title: '‖g‖', help: stepHelp('gradientNorm', ' (dashed on a run: F-SAM’s gradient average ‖m‖)'), kind: 'number', curves: [stepCurve('gradientNorm'), stepCurve('emaNorm', true)], emptyText: 'No steps yet' },
-  { name: 'perturbationNorm', title: '‖e‖', help: stepHelp('perturbationNorm'), kind: 'number', curves: [stepCurve('perturbationNorm')], emptyText: 'SGD takes no perturbation' },
-  { name: 'gradientEmaCosine', title: 'cos(g, m)', help: `F-SAM: ${stepHelp('gradientEmaCosine')}`, kind: 'number', curves: [stepCurve('gradientEmaCosine')], emptyText: 'Only F-SAM keeps a gradient average' },
+  { name: 'perturbationNorm', title: '‖e‖', help: stepHelp('perturbationNorm'), kind: 'number', curves: [stepCurve('perturbationNorm')], emptyText: 'No steps yet', unreportedText: 'SGD takes no perturbation' },
+  { name: 'gradientEmaCosine', title: 'cos(g, m)', help: `F-SAM: ${stepHelp('gradientEmaCosine')}`, kind: 'number', curves: [stepCurve('gradientEmaCosine')], emptyText: 'No steps yet', unreportedText: 'Only F-SAM keeps a gradient average' },
   { name: 'stepMs', title: 'Step time', help: stepHelp('stepMs'), kind: 'milliseconds', curves: [stepCurve('stepMs')], emptyText: 'No steps yet' },
 ];
 
@@ -59,6 +61,30 @@ export const LABEL_NOISE_CHARTS: readonly ChartSpec[] = [
   { name: 'trainAccuracy', title: 'Train accuracy, noisy labels', help: 'Accuracy on the training labels as trained on (with the noise): rising towards 100 % means the noise is memorised', kind: 'percent', curves: [{ series: 'trainAccuracy', label: 'train (noisy)' }], emptyText: 'No epoch finished yet' },
   { name: 'trainCleanAccuracy', title: 'Train accuracy, clean labels', help: 'Accuracy on the same training examples with their true labels', kind: 'percent', curves: [{ series: 'trainCleanAccuracy', label: 'train (clean)' }], emptyText: 'No epoch finished yet' },
 ];
+
+/** What the chart text needs of a run: its optimizer and how many steps it has taken. */
+export interface ChartRun {
+  optimizer: RunInfo['config']['optimizer']['name'];
+  step: number;
+}
+
+export function chartRun(run: RunInfo): ChartRun {
+  return { optimizer: run.config.optimizer.name, step: run.step };
+}
+
+/**
+ * What an empty chart says for `runs` (the Run screen's one run, or Compare's): why, when none of their
+ * optimizers reports the chart's metric ("SGD takes no perturbed step"); that no step was taken yet when
+ * none of those that report it has taken one (a SAM run still queued); else the chart's own text.
+ */
+export function chartEmptyText(chart: ChartSpec, runs: readonly ChartRun[]): string {
+  const series = chart.curves[0]!.series;
+  if (!isStepSeries(series)) return chart.emptyText;
+  const reporting = runs.filter((run) => reportsMetric(run.optimizer, series));
+  if (runs.length > 0 && reporting.length === 0) return chart.unreportedText ?? chart.emptyText;
+  if (reporting.some((run) => run.step > 0)) return 'Loading steps…';
+  return 'No steps yet';
+}
 
 export function formatValue(kind: ValueKind, value: number): string {
   switch (kind) {

@@ -1,5 +1,8 @@
 /** Filtering and sorting of the Runs table, kept pure so it can be tested without a browser. */
-import { ACTIVE_STATUSES, type RunInfo, type RunStatus } from './contract.js';
+import { ACTIVE_STATUSES, runProgress, type RunInfo, type RunStatus } from './contract.js';
+
+/** The share of a run's steps done, 0–1: the one definition Compare, the report and the CLI use too. */
+export { runProgress };
 
 export type RunColumn = 'id' | 'name' | 'optimizer' | 'status' | 'backend' | 'progress' | 'bestTestAccuracy' | 'stepsPerSecond' | 'createdAt';
 export type SortDirection = 'ascending' | 'descending';
@@ -9,12 +12,6 @@ export interface RunFilter {
   status: RunStatus | 'all' | 'active';
   /** Matched against name, id, optimizer, model, data set, arm and backend. */
   text: string;
-}
-
-export function runProgress(run: RunInfo): number {
-  if (run.status === 'completed') return 1;
-  if (run.totalSteps === null || run.totalSteps <= 0) return 0;
-  return Math.min(1, run.step / run.totalSteps);
 }
 
 export function matchesFilter(run: RunInfo, filter: RunFilter): boolean {
