@@ -1,23 +1,27 @@
 /**
  * Chooses the TF.js backend a process trains on, once, and says which one it got.
  *
- * Order (STUDIO.md): tfjs-node-gpu (CUDA) → tfjs-node (CPU, native) → wasm (XNNPACK) → cpu (pure JS).
+ * Order: tfjs-node-gpu (CUDA) → webgpu (a hardware adapter through Dawn: Vulkan, Metal, D3D12) → tfjs-node
+ * (CPU, native) → wasm (XNNPACK) → cpu (pure JS). A software WebGPU adapter (lavapipe, SwiftShader) is
+ * slower than wasm and only used when FSAM_BACKEND=webgpu asks for it (app/engine/webgpu.ts).
  * The native packages are optional dependencies: on machines without internet their install fails and
  * npm skips them, so they are imported lazily and their absence is an ordinary fallback, not an error.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // The core package registers no gradient functions in its Node build; the umbrella package does (and
 // tfjs-node requires it anyway). The registries are global, so our tfjs-core sees them.
 import '@tensorflow/tfjs';
+import { describeAdapter, loadWebGpu, type WebGpuAdapterInfo } from './webgpu.js';
 
 // PROD silences TF.js's console advice ("install the node backend"): the studio reports its backend and
 // the fallbacks it took itself (BackendInfo.skipped), in its own words.
 tf.env().set('PROD', true);
 
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendAttempt {
@@ -36,13 +40,16 @@ export interface BackendInfo {
   forced: boolean;
   /** Candidates tried before this one, and why each was not used. */
   skipped: BackendAttempt[];
+  /** webgpu: the adapter it runs on (vendor, architecture, device, driver description). */
+  adapter?: WebGpuAdapterInfo;
 }
 
 interface Candidate {
   label: string;
   name: BackendName;
   packageName: string;
-  load: () => Promise<string>;
+  /** Loads and activates the backend; `forced` when FSAM_BACKEND named it. Returns the device in words. */
+  load: (forced: boolean) => Promise<string | { device: string; adapter: WebGpuAdapterInfo }>;
 }
 
 const execFileAsync = promisify(execFile);
@@ -76,6 +83,28 @@ async function loadWasm(): Promise<string> {
   return `CPU (wasm${simd ? ', SIMD' : ''}${threads ? ', threads' : ''})`;
 }
 
+/**
+ * On Linux a GPU shows up as a device node (/dev/dri/renderD*, /dev/nvidia*); without one, Dawn could only
+ * offer a software adapter, so the automatic choice does not even load it.
+ */
+function hasGpuDeviceNode(): boolean {
+  if (process.platform !== 'linux') return true;
+  const listed = (folder: string, prefix: string) => {
+    try {
+      return readdirSync(folder).some((name) => name.startsWith(prefix));
+    } catch {
+      return false;
+    }
+  };
+  return listed('/dev/dri', 'renderD') || listed('/dev', 'nvidia');
+}
+
+async function loadWebGpuCandidate(forced: boolean): Promise<{ device: string; adapter: WebGpuAdapterInfo }> {
+  if (!forced && !hasGpuDeviceNode()) throw new Error('no GPU device node (/dev/dri/renderD*, /dev/nvidia*); FSAM_BACKEND=webgpu tries a software adapter');
+  const adapter = await loadWebGpu(forced);
+  return { device: describeAdapter(adapter), adapter };
+}
+
 async function activate(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`TF.js could not initialise the ${name} backend`);
@@ -84,6 +113,7 @@ async function activate(name: BackendName): Promise<void> {
 
 const CANDIDATES: Candidate[] = [
   { label: 'tensorflow (GPU)', name: 'tensorflow', packageName: '@tensorflow/tfjs-node-gpu', load: () => loadNative('@tensorflow/tfjs-node-gpu') },
+  { label: 'webgpu', name: 'webgpu', packageName: '@tensorflow/tfjs-backend-webgpu', load: loadWebGpuCandidate },
   { label: 'tensorflow (CPU)', name: 'tensorflow', packageName: '@tensorflow/tfjs-node', load: () => loadNative('@tensorflow/tfjs-node') },
   { label: 'wasm', name: 'wasm', packageName: '@tensorflow/tfjs-backend-wasm', load: loadWasm },
   {
@@ -129,8 +159,9 @@ async function firstThatLoads(candidates: Candidate[], forced: boolean): Promise
   const skipped: BackendAttempt[] = [];
   for (const candidate of candidates) {
     try {
-      const device = await candidate.load();
-      return { name: candidate.name, packageName: candidate.packageName, device, forced, skipped };
+      const loaded = await candidate.load(forced);
+      const { device, adapter } = typeof loaded === 'string' ? { device: loaded, adapter: undefined } : loaded;
+      return { name: candidate.name, packageName: candidate.packageName, device, forced, skipped, ...(adapter ? { adapter } : {}) };
     } catch (error) {
       skipped.push({ candidate: candidate.label, error: firstLine(error) });
     }

@@ -401,8 +401,9 @@ export class Network {
     return this.statistics;
   }
 
-  readWeights(): NamedWeights[] {
-    return this.parameters.map((p, i) => ({ name: this.declarations[i]!.name, shape: [...p.shape], values: p.dataSync() as Float32Array }));
+  /** The trainable parameters' values, read asynchronously (webgpu has no synchronous read in Node). */
+  async readWeights(): Promise<NamedWeights[]> {
+    return Promise.all(this.parameters.map(async (p, i) => ({ name: this.declarations[i]!.name, shape: [...p.shape], values: (await p.data()) as Float32Array })));
   }
 
   /** The trainable parameters and every batch-norm moving statistic: all a checkpoint needs to rebuild the network. */

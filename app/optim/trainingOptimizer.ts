@@ -115,9 +115,9 @@ export class TrainingOptimizer {
   }
 
   /** Everything the optimizer carries between steps (momentum, Adam moments, F-SAM's EMA, counters). */
-  readState(): OptimizerState {
+  async readState(): Promise<OptimizerState> {
     return {
-      tensors: this.stateEntries().map(({ name, variable }) => ({ name, shape: [...variable.shape], values: variable.dataSync() as Float32Array })),
+      tensors: await Promise.all(this.stateEntries().map(async ({ name, variable }) => ({ name, shape: [...variable.shape], values: (await variable.data()) as Float32Array }))),
       counters: { ...this.base.counters(), ...(this.direction?.counters() ?? {}) },
     };
   }

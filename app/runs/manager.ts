@@ -124,10 +124,13 @@ export class RunManager {
     const queued = this.queue.findIndex((entry) => entry.runId === runId);
     if (queued >= 0) this.queue.splice(queued, 1);
     const active = this.active.get(runId);
-    if (active) {
-      this.kill(runId, 'stopped', 'deleted');
-      await active.done;
+    if (active && !active.finished) {
+      // asked to stop first, never terminated mid-step: a webgpu worker with a GPU read pending would take
+      // the whole process down (app/engine/webgpu.ts); one that does not answer in time is terminated
+      active.ending = { status: 'stopped', message: 'deleted' };
+      await active.job.stop(STOP_GRACE_MS);
     }
+    if (active) await active.done;
     this.streams.forget(runId);
     this.store.deleteRun(runId);
   }

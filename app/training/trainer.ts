@@ -277,7 +277,7 @@ export class Trainer {
   }
 
   private async checkpoint(progress: TrainerProgress): Promise<TrainerCheckpoint> {
-    return { progress: structuredClone(progress), network: await this.network.readState(), optimizer: this.optimizer.readState() };
+    return { progress: structuredClone(progress), network: await this.network.readState(), optimizer: await this.optimizer.readState() };
   }
 
   private async *end(summary: RunSummary): AsyncGenerator<TrainerEvent, RunSummary> {

@@ -104,14 +104,14 @@ async function finalWeights(stopAfterStep?: number): Promise<number[][]> {
     if (event.type === 'checkpoint') checkpoint = event.checkpoint;
   }
   if (stopAfterStep === undefined) {
-    const weights = first.network.readWeights().map((w) => Array.from(w.values));
+    const weights = (await first.network.readWeights()).map((w) => Array.from(w.values));
     first.dispose();
     return weights;
   }
   first.dispose();
   const second = new Trainer(parseTrainConfig(exactConfig()), data);
   for await (const _ of second.run(checkpoint)) void _;
-  const weights = second.network.readWeights().map((w) => Array.from(w.values));
+  const weights = (await second.network.readWeights()).map((w) => Array.from(w.values));
   second.dispose();
   return weights;
 }
