@@ -14,6 +14,7 @@ import { randomBatch } from './randomBatch.js';
 export const BENCHMARK_MODELS: { model: ModelName; inputShape: [number, number, number] }[] = [
   { model: 'cnn', inputShape: [28, 28, 1] },
   { model: 'resnet20', inputShape: [32, 32, 3] },
+  { model: 'resnet18', inputShape: [32, 32, 3] },
 ];
 
 export interface StepTiming {

@@ -118,21 +118,24 @@ test('golden fixtures are present: the repository\'s own eight, plus any FSAM_GO
 
 /**
  * webgpu runs where an adapter is (lavapipe, installed by .ci/run, on a machine without a GPU); elsewhere
- * its cases are skipped, saying why.
+ * its cases are skipped, saying why. So does tensorflow, where its optional package did not install.
  */
-async function webgpuUnavailable(): Promise<string | undefined> {
+async function unavailable(backend: BackendName): Promise<string | undefined> {
   try {
-    await loadBackend('webgpu');
+    await loadBackend(backend);
     return undefined;
   } catch (error) {
     return (error as Error).message;
   }
 }
-const noWebGpu = await webgpuUnavailable();
+const noWebGpu = await unavailable('webgpu');
+// native TensorFlow (CUDA where tfjs-node-gpu installs) is optional: replayed where it loads (scripts/gpu-check.sh)
+const noTensorflow = await unavailable('tensorflow');
 
-for (const backend of ['wasm', 'cpu', 'webgpu'] as BackendName[]) {
+for (const backend of ['wasm', 'cpu', 'webgpu', 'tensorflow'] as BackendName[]) {
   for (const { file, fixture } of fixtures) {
-    test(`golden ${file} on ${backend}`, { skip: backend === 'webgpu' ? noWebGpu : undefined }, async (t) => {
+    const skip = backend === 'webgpu' ? noWebGpu : backend === 'tensorflow' ? noTensorflow : undefined;
+    test(`golden ${file} on ${backend}`, { skip }, async (t) => {
       await loadBackend(backend);
       const before = tf.memory().numTensors;
       const tracker = await replay(fixture);

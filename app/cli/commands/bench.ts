@@ -66,7 +66,8 @@ export async function benchCommand(args: string[]): Promise<number> {
     console.log(BENCH_HELP);
     return 0;
   }
-  const modelNames = (flags.models ?? BENCHMARK_MODELS.map((m) => m.model).join(',')).split(',').map((s) => s.trim());
+  // ResNet-18 is for the GPU check (scripts/gpu-check.sh): on two CPU cores one step takes many seconds
+  const modelNames = (flags.models ?? 'cnn,resnet20').split(',').map((s) => s.trim());
   const models = modelNames.map((name) => {
     const found = BENCHMARK_MODELS.find((m) => m.model === name);
     if (!found) throw new UsageError(`--models: "${name}" is not a benchmark model; use ${BENCHMARK_MODELS.map((m) => m.model).join(', ')}`);
