@@ -44,6 +44,7 @@ import {
   subscribeOptionsSchema,
 } from './schemas.js';
 import { planStudy } from './studyPlan.js';
+import { STUDY_PRESETS } from './studyPresets.js';
 import {
   EPOCH_SERIES,
   RESUMABLE_STATUSES,
@@ -217,6 +218,7 @@ export class StudioService implements StudioApi {
         description: preset.description,
         config: checkRunConfig({ ...preset.config, optimizer: { name: 'fsam', ...preset.config.optimizer } }),
       })),
+      studyPresets: Object.entries(STUDY_PRESETS).map(([name, preset]) => ({ name, description: preset.description, reproduces: preset.reproduces, study: preset.study(1) })),
       defaults: this.defaults(),
       databasePath: this.store.path,
       filesFolder: this.store.filesFolder,

@@ -75,6 +75,15 @@ export interface PresetInfo extends OptionInfo {
   config: TrainConfig;
 }
 
+/** A study preset (app/api/studyPresets.ts) at scale 1, for a form to start from. */
+export interface StudyPresetInfo {
+  name: string;
+  description: string;
+  /** What the preset reproduces of the paper. */
+  reproduces: string;
+  study: NewStudy;
+}
+
 export interface StudioInfo {
   version: string;
   /** The backend the service's own process loaded (workers choose the same way). */
@@ -82,6 +91,8 @@ export interface StudioInfo {
   models: OptionInfo[];
   datasets: OptionInfo[];
   presets: PresetInfo[];
+  /** The paper's studies, sized for two CPU cores (scale 1; the CLI's --scale grows them). */
+  studyPresets: StudyPresetInfo[];
   /** The defaults of a new run, after validation (what an empty form means). */
   defaults: TrainConfig;
   databasePath: string;

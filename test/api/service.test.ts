@@ -150,6 +150,10 @@ describe('StudioService: every bad input is refused, naming the field, and store
     assert.equal(quick.config.model, 'cnn');
     assert.equal(quick.config.optimizer.rho, 0.02);
     assert.equal(quick.config.optimizer.name, 'fsam');
+    assert.deepEqual(info.studyPresets.map((p) => p.name), ['paper-decomposition', 'paper-rho', 'paper-label-noise']);
+    const rho = info.studyPresets.find((p) => p.name === 'paper-rho')!;
+    assert.deepEqual(rho.study.axis, { parameter: 'rho', values: [0.02, 0.05, 0.1, 0.2, 0.5] }, 'a preset comes at scale 1, as the form starts from it');
+    assert.ok(rho.reproduces.length > 0 && rho.description.length > 0);
     assert.equal(info.concurrency, 1);
     assert.equal(info.databasePath, databasePath);
     assert.equal(info.filesFolder, filesFolderFor(databasePath));

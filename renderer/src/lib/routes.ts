@@ -1,6 +1,7 @@
 /**
- * Screens are addressed by the URL hash (#/runs, #/run/12, #/compare?runs=3,4, #/comparison/2, …): it works
- * the same from file:// in Electron and over HTTP, and leaves the page's ?token= query alone.
+ * Screens are addressed by the URL hash (#/runs, #/run/12, #/compare?runs=3,4, #/comparison/2, #/studies,
+ * #/study/5, …): it works the same from file:// in Electron and over HTTP, and leaves the page's ?token=
+ * query alone.
  */
 export type Route =
   | { screen: 'runs' }
@@ -8,6 +9,8 @@ export type Route =
   | { screen: 'run'; runId: number }
   | { screen: 'compare'; runIds: number[] }
   | { screen: 'comparison'; comparisonId: number }
+  | { screen: 'studies' }
+  | { screen: 'study'; studyId: number }
   | { screen: 'settings' };
 
 function positiveInteger(text: string | undefined): number | null {
@@ -35,6 +38,12 @@ export function parseRoute(hash: string): Route {
       const comparisonId = positiveInteger(parts[1]);
       return comparisonId === null ? { screen: 'compare', runIds: [] } : { screen: 'comparison', comparisonId };
     }
+    case 'studies':
+      return { screen: 'studies' };
+    case 'study': {
+      const studyId = positiveInteger(parts[1]);
+      return studyId === null ? { screen: 'studies' } : { screen: 'study', studyId };
+    }
     case 'settings':
       return { screen: 'settings' };
     default:
@@ -54,6 +63,10 @@ export function routeHash(route: Route): string {
       return route.runIds.length > 0 ? `#/compare?runs=${route.runIds.join(',')}` : '#/compare';
     case 'comparison':
       return `#/comparison/${route.comparisonId}`;
+    case 'studies':
+      return '#/studies';
+    case 'study':
+      return `#/study/${route.studyId}`;
     case 'settings':
       return '#/settings';
   }
