@@ -37,6 +37,9 @@ const imageSize = is('data.name', 'shapes10', 'folder');
 const pooled = is('data.name', 'folder', 'csv');
 const perturbs = (values: FormValues, mode: FormMode) => mode === 'comparison' || values['optimizer.name'] !== 'sgd';
 const friendly = (values: FormValues, mode: FormMode) => mode === 'comparison' || values['optimizer.name'] === 'fsam';
+/** SAM's own perturbation direction; a comparison's arms set it per arm. */
+const samOnly = (values: FormValues, mode: FormMode) => mode === 'run' && values['optimizer.name'] === 'sam';
+const usesAverage = (values: FormValues, mode: FormMode) => friendly(values, mode) || (samOnly(values, mode) && values['optimizer.perturbation'] === 'fullGradientEma');
 
 function fromInfo(pick: (info: StudioInfo) => { name: string; description: string }[], fallback: string[]) {
   return (info: StudioInfo | null): SelectOption[] =>
@@ -78,7 +81,28 @@ export const FIELDS: readonly FieldSpec[] = [
   { group: 'Optimizer', path: 'optimizer.rho', label: 'ρ (rho)', kind: 'number', help: 'Radius of the perturbation ball (SAM, F-SAM)', applies: perturbs },
   { group: 'Optimizer', path: 'optimizer.adaptive', label: 'Adaptive (ASAM)', kind: 'boolean', help: 'Scale the perturbation by w², invariant to weight rescaling', applies: perturbs },
   { group: 'Optimizer', path: 'optimizer.sigma', label: 'σ (sigma)', kind: 'number', help: 'F-SAM: how much of the gradient average is removed from the direction', applies: friendly },
-  { group: 'Optimizer', path: 'optimizer.lambda', label: 'λ (lambda)', kind: 'number', help: 'F-SAM: decay of the gradient average, below 1 (paper: 0.6 or 0.95)', applies: friendly },
+  { group: 'Optimizer', path: 'optimizer.lambda', label: 'λ (lambda)', kind: 'number', help: 'F-SAM (and SAM along the gradient average): decay of the average of past gradients, below 1 (paper: 0.6 or 0.95)', applies: usesAverage },
+  {
+    group: 'Optimizer',
+    path: 'optimizer.perturbation',
+    label: 'SAM direction',
+    kind: 'select',
+    help: 'The paper’s decomposition g = (g − m) + m: SAM perturbs along the batch gradient g, or along its full-gradient part alone (the noise part alone is F-SAM with σ = 1)',
+    applies: samOnly,
+    options: () => [
+      { value: 'batch', label: 'SAM: the batch gradient g' },
+      { value: 'fullGradientEma', label: 'SAM (full-gradient part, EMA)', description: 'Along m, F-SAM’s average of past batch gradients (same rules as F-SAM): no extra cost' },
+      { value: 'fullGradientExact', label: 'SAM (full-gradient part, exact)', description: 'Along ∇L over the whole training split, recomputed every K steps: one pass over the training set per K steps' },
+    ],
+  },
+  {
+    group: 'Optimizer',
+    path: 'optimizer.fullGradientEvery',
+    label: 'Full gradient every K steps',
+    kind: 'integer',
+    help: 'Cost: one gradient over all training examples every K steps, about trainCount / (batchSize · K) extra steps per step (K = 100, 6,000 examples, batch 128: +47 %)',
+    applies: (values, mode) => samOnly(values, mode) && values['optimizer.perturbation'] === 'fullGradientExact',
+  },
 
   {
     group: 'Data',
