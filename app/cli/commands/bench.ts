@@ -11,8 +11,8 @@ import { UsageError } from '../usage.js';
 
 export const BENCH_HELP = `fsam-studio bench — how fast a training step is on this machine
 
-Usage: fsam-studio bench [--json] [--steps N] [--warmup N] [--batch-size N] [--models cnn,resnet20] [--optimizers sgd,sam,fsam]
-                         [--quick-preset [--quick-scale F]]
+Usage: fsam-studio bench [--json] [--steps N] [--warmup N] [--batch-size N] [--models cnn,resnet20,resnet18] [--optimizers sgd,sam,fsam]
+                         [--backend tensorflow|webgpu|wasm|cpu] [--quick-preset [--quick-scale F]]
 
 Measures the median milliseconds per training step (forward, backward, optimizer, metrics read back) of each
 optimizer on the small CNN (28×28×1) and ResNet-20 (32×32×3), steps interleaved across optimizers so that
@@ -25,7 +25,9 @@ images (crop, flip, cutout).
   --quick-preset         also time \`compare --preset quick\` (sgd, sam and fsam on the built-in data, in worker
                          threads at the default concurrency, into a temporary store): its wall time, and each
                          run's final test accuracy, seconds and steps/s. Minutes, not seconds: off by default
-  --quick-scale F        train and test on F times the preset's examples (0 < F ≤ 1, default 1)`;
+  --quick-scale F        train and test on F times the preset's examples (0 < F ≤ 1, default 1)
+  --backend NAME         time this backend (default: the best that loads, or FSAM_BACKEND); webgpu on a software
+                         adapter (lavapipe) is for the record only: slower than wasm`;
 
 function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -56,6 +58,7 @@ export async function benchCommand(args: string[]): Promise<number> {
         optimizers: { type: 'string' },
         'quick-preset': { type: 'boolean' },
         'quick-scale': { type: 'string' },
+        backend: { type: 'string' },
       },
       strict: true,
     }).values;
@@ -79,7 +82,8 @@ export async function benchCommand(args: string[]): Promise<number> {
   const quickScale = fraction('quick-scale', flags['quick-scale'], 1);
   if (flags['quick-scale'] !== undefined && !flags['quick-preset']) throw new UsageError('--quick-scale applies to --quick-preset; add --quick-preset');
   const storeIngestion = measureIngestion();
-  const backend = await initBackend();
+  // --backend is FSAM_BACKEND for this command (webgpu on a software adapter only when asked for)
+  const backend = await initBackend(flags.backend ?? process.env.FSAM_BACKEND);
   const showProgress = !flags.json && process.stderr.isTTY;
   const timings = await benchmarkSteps({
     models,
