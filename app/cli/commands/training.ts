@@ -66,9 +66,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const json = Boolean(flags.json);
   const session = openSession(flags);
   try {
+    // refused (exit 2, the field named) before the backend starts: the service checks the data first
+    const run = await session.service.startRun({ name: flags.name, config });
     const info = await session.service.info();
     if (!json) console.log(`backend: ${info.backend.name} — ${info.backend.device}\nstore: ${info.databasePath}`);
-    const run = await session.service.startRun({ name: flags.name, config });
     const ended = await session.follow(run, `run ${run.id} ${config.optimizer.name}`, json);
     if (json) console.log(JSON.stringify({ backend: info.backend.name, device: info.backend.device, database: info.databasePath, runs: [runReport(ended)] }, null, 2));
     else console.log(`\n${resultsTable([ended])}`);
@@ -92,8 +93,6 @@ export async function compareCommand(args: string[]): Promise<number> {
   const json = Boolean(flags.json);
   const session = openSession(flags);
   try {
-    const info = await session.service.info();
-    if (!json) console.log(`backend: ${info.backend.name} — ${info.backend.device}\nstore: ${info.databasePath}`);
     const detail = await session.service.createComparison({
       name: flags.name ?? `${optimizers.join(' vs ')} · ${base.model} · ${base.data.name}`,
       config: base,
@@ -101,6 +100,8 @@ export async function compareCommand(args: string[]): Promise<number> {
       seeds: seeds ?? [base.seed],
       baseline,
     });
+    const info = await session.service.info();
+    if (!json) console.log(`backend: ${info.backend.name} — ${info.backend.device}\nstore: ${info.databasePath}`);
     const ended: RunInfo[] = [];
     for (const run of detail.runs) {
       if (session.interrupted) break;
