@@ -9,8 +9,8 @@
  * The whole split is allocated once from the file sizes and each file is read in chunks, transposed from
  * planes (CHW) to the studio's NHWC straight into it: no second copy of the data set is ever held.
  */
-import { constants as fsConstants, existsSync, statSync } from 'node:fs';
-import { access, open, readFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { DataSplit, DatasetOutline, ImageDataset } from './dataset.js';
 import { describeFsError } from './fileErrors.js';
@@ -98,6 +98,18 @@ function recordCount(path: string, recordBytes: number, title: string): number {
   return size / recordBytes;
 }
 
+/** A record's label bytes against their ranges. */
+function checkLabels(bytes: Uint8Array, record: number, file: string, layout: CifarLayout): void {
+  for (let b = 0; b < layout.labelBytes; b++) {
+    if (bytes[b]! < layout.labelRanges[b]!) continue;
+    // the record, not the value: no byte of a file is quoted back
+    const which = layout.labelBytes === 1 ? 'label' : b === 0 ? 'coarse label' : 'fine label';
+    throw new Error(
+      `${file}: record ${record} has a ${which} out of range; ${layout.title} ${which}s are 0..${layout.labelRanges[b]! - 1} — the file is corrupt or not a ${layout.title} binary batch (CIFAR-10 records have 1 label byte, CIFAR-100 records 2)`,
+    );
+  }
+}
+
 /** Reads `files` into one preallocated split. */
 async function readSplit(folder: string, files: string[], layout: CifarLayout): Promise<DataSplit> {
   const recordBytes = layout.labelBytes + IMAGE_BYTES;
@@ -126,16 +138,7 @@ async function readSplit(folder: string, files: string[], layout: CifarLayout): 
         }
         for (let r = 0; r < records; r++, record++, example++) {
           const start = r * recordBytes;
-          for (let b = 0; b < layout.labelBytes; b++) {
-            const value = chunk[start + b]!;
-            if (value >= layout.labelRanges[b]!) {
-              // the record, not the value: no byte of a file is quoted back
-              const which = layout.labelBytes === 1 ? 'label' : b === 0 ? 'coarse label' : 'fine label';
-              throw new Error(
-                `${file}: record ${record} has a ${which} out of range; ${layout.title} ${which}s are 0..${layout.labelRanges[b]! - 1} — the file is corrupt or not a ${layout.title} binary batch (CIFAR-10 records have 1 label byte, CIFAR-100 records 2)`,
-              );
-            }
-          }
+          checkLabels(chunk.subarray(start, start + layout.labelBytes), record, file, layout);
           labels[example] = chunk[start + layout.labelIndex]!;
           const pixels = start + layout.labelBytes;
           let out = example * IMAGE_BYTES;
@@ -198,12 +201,20 @@ export async function probeCifarDataset(folder: string, kind: CifarKind): Promis
     let total = 0;
     for (const file of files) {
       const path = join(root, file);
+      total += recordCount(path, recordBytes, layout.title);
+      // the first record's label bytes: a file of the right size that is no CIFAR batch is refused here, not in its run
+      const first = new Uint8Array(layout.labelBytes);
       try {
-        await access(path, fsConstants.R_OK);
+        const handle = await open(path, 'r');
+        try {
+          await handle.read(first, 0, first.length, 0);
+        } finally {
+          await handle.close();
+        }
       } catch (error) {
         throw new Error(`${file}: cannot read ${path} (${describeFsError(error)})`);
       }
-      total += recordCount(path, recordBytes, layout.title);
+      checkLabels(first, 0, file, layout);
     }
     return total;
   };

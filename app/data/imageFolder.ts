@@ -56,12 +56,13 @@ function isFile(path: string): boolean {
   }
 }
 
-function visibleEntries(folder: string): string[] {
+/** `label` names the folder in errors: its path, or "class subfolder 3 of <root>" for one found by listing. */
+function visibleEntries(folder: string, label = `image folder ${folder}`): string[] {
   let names: string[];
   try {
     names = readdirSync(folder);
   } catch (error) {
-    throw new Error(`image folder ${folder} cannot be listed (${describeFsError(error)})`);
+    throw new Error(`${label} cannot be listed (${describeFsError(error)})`);
   }
   return names.filter((name) => !name.startsWith('.')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -81,7 +82,7 @@ function listImages(root: string, classNames: string[], skipped: { count: number
     const folder = join(root, className);
     if (!isFolder(folder)) continue;
     let found = 0;
-    for (const name of visibleEntries(folder)) {
+    for (const name of visibleEntries(folder, `class subfolder ${label + 1} (in name order) of image folder ${root}`)) {
       const path = join(folder, name);
       if (!isFile(path)) continue;
       if (!IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) {
