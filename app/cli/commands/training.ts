@@ -9,6 +9,7 @@ import { buildRunConfig, parseOptimizerList, parseSeedList, RUN_FLAGS, RUN_FLAGS
 import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP, type Session } from '../session.js';
 import { describeComparison, resultsTable, runReport } from '../reports.js';
 import { UsageError } from '../usage.js';
+import { joinNegativeValues, usageErrorFrom } from '../args.js';
 
 export const TRAIN_HELP = `fsam-studio train — train one model, keep the run in the store, print its results
 
@@ -49,12 +50,13 @@ Example:
 type ExtraFlags = Record<string, { type: 'string' }>;
 
 export function parseFlags<Extra extends ExtraFlags>(args: string[], extra: Extra) {
+  const options = { ...RUN_FLAGS, ...STORE_FLAGS, ...extra };
   try {
-    return parseArgs({ args, options: { ...RUN_FLAGS, ...STORE_FLAGS, ...extra }, strict: true, allowPositionals: false }).values as ReturnType<
+    return parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: false }).values as ReturnType<
       typeof parseArgs<{ options: typeof RUN_FLAGS & typeof STORE_FLAGS }>
     >['values'] & { [K in keyof Extra]?: string };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw usageErrorFrom(error);
   }
 }
 
