@@ -11,7 +11,7 @@
  * from the file list first, so each image is decoded straight into its final place in one preallocated
  * buffer; inside a split the order is seeded-random, so trainCount takes a sample of every class. Files with other extensions and hidden files are skipped (and counted in the source line).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -57,18 +57,26 @@ function isFile(path: string): boolean {
 }
 
 /** `label` names the folder in errors: its path, or "class subfolder 3 of <root>" for one found by listing. */
-function visibleEntries(folder: string, label = `image folder ${folder}`): string[] {
-  let names: string[];
+function visibleEntries(folder: string, label = `image folder ${folder}`): Dirent[] {
+  let entries: Dirent[];
   try {
-    names = readdirSync(folder);
+    entries = readdirSync(folder, { withFileTypes: true });
   } catch (error) {
     throw new Error(`${label} cannot be listed (${describeFsError(error)})`);
   }
-  return names.filter((name) => !name.startsWith('.')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A listed entry is a file (a link is followed); the listing's own type saves a stat per image. */
+function entryIsFile(folder: string, entry: Dirent): boolean {
+  if (entry.isFile()) return true;
+  return entry.isSymbolicLink() && isFile(join(folder, entry.name));
 }
 
 function classFolders(root: string): string[] {
-  return visibleEntries(root).filter((name) => isFolder(join(root, name)));
+  return visibleEntries(root)
+    .filter((entry) => entry.isDirectory() || (entry.isSymbolicLink() && isFolder(join(root, entry.name))))
+    .map((entry) => entry.name);
 }
 
 /**
@@ -82,14 +90,13 @@ function listImages(root: string, classNames: string[], skipped: { count: number
     const folder = join(root, className);
     if (!isFolder(folder)) continue;
     let found = 0;
-    for (const name of visibleEntries(folder, `class subfolder ${label + 1} (in name order) of image folder ${root}`)) {
-      const path = join(folder, name);
-      if (!isFile(path)) continue;
-      if (!IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) {
+    for (const entry of visibleEntries(folder, `class subfolder ${label + 1} (in name order) of image folder ${root}`)) {
+      if (!entryIsFile(folder, entry)) continue;
+      if (!IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
         skipped.count++;
         continue;
       }
-      files.push({ path, label });
+      files.push({ path: join(folder, entry.name), label });
       found++;
     }
     if (found === 0) empty.push(label + 1);
@@ -343,6 +350,12 @@ function planImageFolder(path: string, options: ImageFolderOptions): FolderPlan 
 
 /** Images whose first bytes are read at once while probing. */
 const SNIFF_PARALLEL = 16;
+/**
+ * At most this many images are sniffed, spread evenly over the listing: a set of a million images is
+ * checked in a second or two (the form checks as the user types), and one bad file among the rest is
+ * still named, by decoding, when its run loads the set.
+ */
+export const SNIFF_LIMIT = 4096;
 
 /** Reads the first bytes of `path` and refuses it unless they are a PNG's or a JPEG's. */
 async function sniffImage(path: string, label: string): Promise<void> {
@@ -363,19 +376,22 @@ async function sniffImage(path: string, label: string): Promise<void> {
 }
 
 /**
- * What loadImageFolderDataset would give, from the folder listing and each image's first bytes (PNG or
- * JPEG, and readable), without decoding any: the check a run's configuration gets before anything is stored.
+ * What loadImageFolderDataset would give, from the folder listing and the images' first bytes (PNG or
+ * JPEG, and readable; up to SNIFF_LIMIT of them), without decoding any: the check a run's configuration
+ * gets before anything is stored.
  */
 export async function probeImageFolderDataset(path: string, options: ImageFolderOptions = {}): Promise<DatasetOutline> {
   const plan = planImageFolder(path, options);
+  const count = Math.min(SNIFF_LIMIT, plan.placed.length);
+  const stride = plan.placed.length / count;
   let next = 0;
   const worker = async () => {
-    while (next < plan.placed.length) {
-      const { file } = plan.placed[next++]!;
+    while (next < count) {
+      const { file } = plan.placed[Math.floor(next++ * stride)]!;
       await sniffImage(file.path, relative(plan.root, file.path) || file.path);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(SNIFF_PARALLEL, plan.placed.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(SNIFF_PARALLEL, count) }, worker));
   return {
     name: 'folder',
     classCount: plan.classNames.length,
