@@ -7,8 +7,9 @@ import type { z } from 'zod';
 import { AnalysisManager } from '../analysis/manager.js';
 import { comparisonResults } from '../analysis/pairedStatistics.js';
 import { studyResults } from '../analysis/studyResults.js';
-import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, datasetSpecSchema, describeBuiltinDataset, loadDataset, type ImageDataset } from '../data/index.js';
+import { BUILTIN_DATASET_NAME, DATASET_DESCRIPTIONS, DATASET_NAMES, datasetErrorField, datasetSpecSchema, describeBuiltinDataset, readDataset, type ImageDataset } from '../data/index.js';
 import { previewDataset } from '../data/preview.js';
+import { DatasetProbeCache } from '../data/probeCache.js';
 import { summarizeModel } from '../models/network.js';
 import { CATALOG, isDownloadable } from '../data/download/catalog.js';
 import { readMarker, resolveDataCache } from '../data/download/cache.js';
@@ -19,10 +20,11 @@ import { defaultConcurrency, RunManager } from '../runs/manager.js';
 import { resolveDatabasePath } from '../platform/location.js';
 import { StudioStore } from '../store/store.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
+import { runDataProblems } from '../training/preflight.js';
 import { PRESETS } from '../training/presets.js';
 import { storeComparisonReport, storeRunExport, storeStudyExport } from '../export/storedExports.js';
 import { downloadableFile, type DownloadableFile } from '../export/downloads.js';
-import { ConfigError, describeIssue, parseOrProblems, parseOrThrow } from '../validation.js';
+import { ConfigError, describeIssue, parseOrProblems, parseOrThrow, type FieldIssue } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
   analysisRequestSchema,
@@ -118,7 +120,7 @@ interface ComparisonPlan {
   baseline: string;
   seeds: number[];
   varies: string[];
-  runs: { arm: string; config: TrainConfig }[];
+  runs: { arm: string; where: string; config: TrainConfig }[];
 }
 
 /** A comparison's arms labelled and every run's config checked (nothing stored yet); a bad arm is refused naming it. */
@@ -138,7 +140,7 @@ function planComparison(request: Pick<z.infer<typeof newComparisonSchema>, 'name
   const runs = seeds.flatMap((seed) =>
     labeled.map((arm) => {
       const where = `arms[${arm.index}] (${arm.label}).config`;
-      return { arm: arm.label, config: checkDataAvailable(checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, where), where) };
+      return { arm: arm.label, where, config: checkDataAvailable(checkRunConfig({ ...base, optimizer: arm.optimizer, seed }, where), where) };
     }),
   );
   return { name, labels, baseline: baselineLabel, seeds, varies: variedFields(runs.map((run) => run.config)), runs };
@@ -172,6 +174,8 @@ export interface ServiceOptions {
 export class StudioService implements StudioApi {
   /** The last data set a preview or model description loaded: the New run form asks about one set repeatedly. */
   private loadedDataset: { key: string; dataset: Promise<ImageDataset> } | undefined;
+  /** What the data sets that configs name hold, kept while their files stay the same (see DatasetProbeCache). */
+  private readonly probes = new DatasetProbeCache();
   /** Downloads this process runs for the UI; stopped when the service closes. */
   private readonly downloads = new DatasetDownloads();
   /** Sharpness analyses, computed in their own worker threads (app/analysis/manager.ts). */
@@ -231,7 +235,21 @@ export class StudioService implements StudioApi {
     if (!parsed.ok) return parsed;
     const problem = notDownloaded(parsed.value);
     if (problem !== undefined) return { ok: false, problems: [{ field: 'data.name', message: problem }] };
+    const problems = await this.dataProblems(parsed.value);
+    if (problems.length > 0) return { ok: false, problems };
     return { ok: true, config: parsed.value };
+  }
+
+  /** The checks that need the data (the files exist and hold a set of that kind, the model and batch fit it). */
+  private dataProblems(config: TrainConfig): Promise<FieldIssue[]> {
+    return runDataProblems(config, (spec) => this.probes.probe(spec));
+  }
+
+  /** Refuses a config whose data cannot train it, as checkRunConfig refuses a malformed one: before anything is stored. */
+  private async refuseUnfit(config: TrainConfig, where = 'config'): Promise<TrainConfig> {
+    const [problem] = await this.dataProblems(config);
+    if (problem !== undefined) throw new ConfigError(`Invalid run configuration — ${where}.${problem.field}: ${problem.message}`);
+    return config;
   }
 
   async listRuns(): Promise<RunInfo[]> {
@@ -251,7 +269,7 @@ export class StudioService implements StudioApi {
 
   async startRun(request: { name?: string; config: TrainConfigInput }): Promise<RunInfo> {
     const { name, config: input } = check(startRunSchema, request, 'request');
-    const config = checkDataAvailable(checkRunConfig(input));
+    const config = await this.refuseUnfit(checkDataAvailable(checkRunConfig(input)));
     const run = this.store.createRun({ name: name ?? defaultRunName(config), config });
     this.manager.enqueue(run.id);
     return this.store.getRun(run.id);
@@ -293,6 +311,8 @@ export class StudioService implements StudioApi {
 
   async createComparison(request: NewComparison): Promise<ComparisonDetail> {
     const plan = planComparison(check(newComparisonSchema, request, 'request'));
+    // then what needs the data (probed once: the arms share it), still before anything is stored
+    for (const run of plan.runs) await this.refuseUnfit(run.config, run.where);
     const comparisonId = this.store.transaction(() => this.storeComparison(plan));
     for (const run of this.store.runsOfComparison(comparisonId)) this.manager.enqueue(run.id);
     return this.getComparison(comparisonId);
@@ -311,6 +331,7 @@ export class StudioService implements StudioApi {
     const study = check(newStudySchema, request, 'request');
     // every cell's every run is checked before anything is stored: a bad value or arm starts nothing
     const cells = planStudy(study).map((cell) => ({ value: cell.value, plan: planComparison(cell.comparison) }));
+    for (const cell of cells) for (const run of cell.plan.runs) await this.refuseUnfit(run.config, run.where);
     const first = cells[0]!.plan;
     const definition = { config: study.config, arms: first.labels.map((label, i) => ({ label, optimizer: study.arms[i]!.optimizer })), baseline: first.baseline, axis: study.axis ?? null, seeds: study.seeds };
     const studyId = this.store.transaction(() => {
@@ -427,7 +448,10 @@ export class StudioService implements StudioApi {
     const spec = check(datasetSpecSchema, input, where);
     const key = JSON.stringify(spec);
     if (this.loadedDataset?.key !== key) {
-      const dataset = loadDataset(spec);
+      // a file that cannot be read is the caller's input: a ConfigError naming the field (the readers' messages name files, never content)
+      const dataset = readDataset(spec).catch((error: unknown) => {
+        throw new ConfigError(`${where}.${datasetErrorField(error)}: ${error instanceof Error ? error.message : String(error)}`);
+      });
       this.loadedDataset = { key, dataset };
       // a failed load is not kept, so the next call tries again
       dataset.catch(() => {

@@ -20,9 +20,15 @@ export function runReport(run: RunInfo) {
     steps: run.step,
     totalSteps: run.totalSteps,
     wallSeconds: run.startedAt !== null && run.endedAt !== null ? (run.endedAt - run.startedAt) / 1000 : null,
-    trainingSeconds: run.trainingMs / 1000,
+    // null until the run has started: a queued run has no training time, rather than 0
+    trainingSeconds: run.startedAt === null ? null : run.trainingMs / 1000,
     stepsPerSecond: run.stepsPerSecond,
   };
+}
+
+/** "12.3 s", or "not started" for a run that has not trained yet (a queued one has no training time, not 0). */
+export function trainingTime(run: RunInfo): string {
+  return run.startedAt === null ? 'not started' : `${(run.trainingMs / 1000).toFixed(1)} s`;
 }
 
 function optimizerLabel(run: RunInfo): string {
@@ -50,7 +56,7 @@ export function resultsTable(runs: RunInfo[], options: { comparison?: boolean } 
       marked(run, percent(run.bestTestAccuracy)),
       fixed(run.finalTrainLoss, 4),
       run.step,
-      (run.trainingMs / 1000).toFixed(1),
+      run.startedAt === null ? '—' : (run.trainingMs / 1000).toFixed(1),
       fixed(run.stepsPerSecond, 2),
     ]),
   );

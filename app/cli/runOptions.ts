@@ -3,8 +3,8 @@
  * preset → JSON config file → flags, each overriding the one before.
  */
 import { readFileSync } from 'node:fs';
-import { parseTrainConfig, type TrainConfig } from '../training/config.js';
-import { ConfigError } from '../validation.js';
+import { trainConfigSchema, type TrainConfig } from '../training/config.js';
+import { parseOrProblems } from '../validation.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/config.js';
 import { PRESETS } from '../training/presets.js';
 import { parseAugmentationList } from '../data/augment.js';
@@ -188,12 +188,45 @@ export function buildRunConfig(flags: RunFlagValues, optimizerName: OptimizerNam
   if (flags.data !== undefined) config = { ...config, data: undefined };
   config = merge(config, fromFlags);
   config = merge(config, { optimizer: { name: optimizerName } });
-  try {
-    return parseTrainConfig(config);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const parsed = parseOrProblems(trainConfigSchema, config, { whole: 'config' });
+  if (parsed.ok) return parsed.value;
+  const { field, message } = parsed.problems[0]!;
+  throw new UsageError(`Invalid run configuration — ${field}: ${message}${flagNote(field, flags)}`);
+}
+
+/** The flag that sets each config field, so that a refusal can say which of the user's flags it was about. */
+const FIELD_FLAGS: Record<string, keyof typeof RUN_FLAGS> = {
+  'data': 'data',
+  'data.name': 'data',
+  'data.path': 'data',
+  'data.trainCount': 'train-count',
+  'data.testCount': 'test-count',
+  model: 'model',
+  epochs: 'epochs',
+  batchSize: 'batch-size',
+  seed: 'seed',
+  'schedule.kind': 'schedule',
+  'schedule.milestones': 'milestones',
+  'schedule.gamma': 'gamma',
+  'optimizer.base': 'base',
+  'optimizer.lr': 'lr',
+  'optimizer.momentum': 'momentum',
+  'optimizer.weightDecay': 'weight-decay',
+  'optimizer.rho': 'rho',
+  'optimizer.sigma': 'sigma',
+  'optimizer.lambda': 'lambda',
+  labelNoise: 'label-noise',
+  'labelNoise.kind': 'label-noise',
+  'labelNoise.fraction': 'label-noise',
+  augmentation: 'augment',
+};
+
+/** " (from --epochs -1)" when the field's value came from a flag on this command line, else "". */
+function flagNote(field: string, flags: RunFlagValues): string {
+  const flag = FIELD_FLAGS[field] ?? FIELD_FLAGS[field.split('.').slice(0, 2).join('.')];
+  const value = flag === undefined ? undefined : flags[flag];
+  if (flag === undefined || value === undefined || typeof value === 'boolean') return '';
+  return ` (from --${flag} ${value})`;
 }
 
 export function parseOptimizerList(flag: string, value: string): OptimizerName[] {

@@ -12,7 +12,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { DataSplit, ImageDataset } from './dataset.js';
+import type { DataSplit, DatasetOutline, ImageDataset } from './dataset.js';
+import { describeFsError } from './fileErrors.js';
 
 export type CifarKind = 'cifar10' | 'cifar100';
 
@@ -97,6 +98,18 @@ function recordCount(path: string, recordBytes: number, title: string): number {
   return size / recordBytes;
 }
 
+/** A record's label bytes against their ranges. */
+function checkLabels(bytes: Uint8Array, record: number, file: string, layout: CifarLayout): void {
+  for (let b = 0; b < layout.labelBytes; b++) {
+    if (bytes[b]! < layout.labelRanges[b]!) continue;
+    // the record, not the value: no byte of a file is quoted back
+    const which = layout.labelBytes === 1 ? 'label' : b === 0 ? 'coarse label' : 'fine label';
+    throw new Error(
+      `${file}: record ${record} has a ${which} out of range; ${layout.title} ${which}s are 0..${layout.labelRanges[b]! - 1} — the file is corrupt or not a ${layout.title} binary batch (CIFAR-10 records have 1 label byte, CIFAR-100 records 2)`,
+    );
+  }
+}
+
 /** Reads `files` into one preallocated split. */
 async function readSplit(folder: string, files: string[], layout: CifarLayout): Promise<DataSplit> {
   const recordBytes = layout.labelBytes + IMAGE_BYTES;
@@ -108,7 +121,9 @@ async function readSplit(folder: string, files: string[], layout: CifarLayout): 
   let example = 0;
   for (const [fileIndex, file] of files.entries()) {
     const path = join(folder, file);
-    const handle = await open(path, 'r');
+    const handle = await open(path, 'r').catch((error: unknown) => {
+      throw new Error(`${file}: cannot read ${path} (${describeFsError(error)})`);
+    });
     try {
       let remaining = counts[fileIndex]!;
       let record = 0;
@@ -123,15 +138,7 @@ async function readSplit(folder: string, files: string[], layout: CifarLayout): 
         }
         for (let r = 0; r < records; r++, record++, example++) {
           const start = r * recordBytes;
-          for (let b = 0; b < layout.labelBytes; b++) {
-            const value = chunk[start + b]!;
-            if (value >= layout.labelRanges[b]!) {
-              const which = layout.labelBytes === 1 ? 'label' : b === 0 ? 'coarse label' : 'fine label';
-              throw new Error(
-                `${file}: record ${record} has ${which} ${value}; ${layout.title} ${which}s are 0..${layout.labelRanges[b]! - 1} — the file is corrupt or not a ${layout.title} binary batch (CIFAR-10 records have 1 label byte, CIFAR-100 records 2)`,
-              );
-            }
-          }
+          checkLabels(chunk.subarray(start, start + layout.labelBytes), record, file, layout);
           labels[example] = chunk[start + layout.labelIndex]!;
           const pixels = start + layout.labelBytes;
           let out = example * IMAGE_BYTES;
@@ -153,7 +160,15 @@ async function readSplit(folder: string, files: string[], layout: CifarLayout): 
 async function classNames(folder: string, layout: CifarLayout): Promise<{ names: string[]; fromFile: boolean }> {
   const path = join(folder, layout.namesFile);
   if (!existsSync(path)) return { names: [...layout.builtinNames], fromFile: false };
-  const names = (await readFile(path, 'utf8'))
+  let text: string;
+  try {
+    if (statSync(path).size > 1 << 20) throw new Error(`${layout.namesFile}: the file is larger than 1 MiB; a list of ${layout.builtinNames.length} class names is far smaller — fix or delete it (the built-in names are then used)`);
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as Error).message.startsWith(layout.namesFile)) throw error;
+    throw new Error(`${layout.namesFile}: cannot read ${path} (${describeFsError(error)})`);
+  }
+  const names = text
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '');
@@ -163,14 +178,61 @@ async function classNames(folder: string, layout: CifarLayout): Promise<{ names:
   return { names, fromFile: true };
 }
 
-/** Loads CIFAR-10 or CIFAR-100 from the folder of its binary files (or the folder the archive was unpacked in). */
-export async function loadCifarDataset(folder: string, kind: CifarKind): Promise<ImageDataset> {
+/** The folder holding every batch file of `kind`, or an error saying which are missing. */
+function locateCifarFiles(folder: string, kind: CifarKind): string {
   const layout = CIFAR_LAYOUTS[kind];
   const root = findCifarFolder(folder, kind);
   const missing = [...layout.trainFiles, ...layout.testFiles].filter((file) => !existsSync(join(root, file)));
   if (missing.length > 0) {
     throw new Error(`${layout.title} folder ${root} is missing ${missing.join(', ')}; it needs ${[...layout.trainFiles, ...layout.testFiles].join(', ')} (fsam-studio data get ${kind} downloads them)`);
   }
+  return root;
+}
+
+/**
+ * What loadCifarDataset would give, from the file sizes (each a whole number of records) and the class
+ * names file: the check a run's configuration gets before anything is stored.
+ */
+export async function probeCifarDataset(folder: string, kind: CifarKind): Promise<DatasetOutline> {
+  const layout = CIFAR_LAYOUTS[kind];
+  const root = locateCifarFiles(folder, kind);
+  const recordBytes = layout.labelBytes + IMAGE_BYTES;
+  const counts = async (files: string[]) => {
+    let total = 0;
+    for (const file of files) {
+      const path = join(root, file);
+      total += recordCount(path, recordBytes, layout.title);
+      // the first record's label bytes: a file of the right size that is no CIFAR batch is refused here, not in its run
+      const first = new Uint8Array(layout.labelBytes);
+      try {
+        const handle = await open(path, 'r');
+        try {
+          await handle.read(first, 0, first.length, 0);
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        throw new Error(`${file}: cannot read ${path} (${describeFsError(error)})`);
+      }
+      checkLabels(first, 0, file, layout);
+    }
+    return total;
+  };
+  const { names, fromFile } = await classNames(root, layout);
+  return {
+    name: kind,
+    classCount: names.length,
+    imageShape: [SIDE, SIDE, 3],
+    trainCount: await counts(layout.trainFiles),
+    testCount: await counts(layout.testFiles),
+    source: `${layout.title} binary files in ${root}${fromFile ? '' : ' (built-in class names)'}`,
+  };
+}
+
+/** Loads CIFAR-10 or CIFAR-100 from the folder of its binary files (or the folder the archive was unpacked in). */
+export async function loadCifarDataset(folder: string, kind: CifarKind): Promise<ImageDataset> {
+  const layout = CIFAR_LAYOUTS[kind];
+  const root = locateCifarFiles(folder, kind);
   const { names, fromFile } = await classNames(root, layout);
   const train = await readSplit(root, layout.trainFiles, layout);
   const test = await readSplit(root, layout.testFiles, layout);

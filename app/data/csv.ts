@@ -6,13 +6,18 @@
  * Files: `path` is one .csv file (split into train and test by a seeded, stratified fraction) or a folder
  * holding train.csv and test.csv. Each file is read twice as a stream: the first pass checks the shape of
  * every row and collects the labels (which fixes the class names and the split), the second parses the
- * numbers straight into the final buffers, so a large file is never held twice.
+ * numbers straight into the final buffers, so a large file is never held twice. The first pass alone is
+ * the check a run's configuration gets before anything is stored (probeCsvDataset).
+ *
+ * Errors name the file, the line and the column by number, never a cell: the path may be any file the
+ * user can read, and the header of /etc/passwd is as much its content as any other line.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { DataSplit, ImageDataset } from './dataset.js';
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, planSplit, shuffledPlaces } from './split.js';
+import type { DataSplit, DatasetOutline, ImageDataset } from './dataset.js';
+import { DatasetFieldError, describeFsError } from './fileErrors.js';
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, planSplit, shuffledPlaces, type SplitPlan } from './split.js';
 
 /** Labels are stored as bytes. */
 const MAX_CLASSES = 256;
@@ -85,6 +90,10 @@ async function* csvLines(path: string): AsyncGenerator<CsvLine> {
       if (!Array.isArray(cells)) throw new Error(`${file} line ${number}: ${cells.error}`);
       yield { number, cells };
     }
+  } catch (error) {
+    // Node's text for a failed read names the path and more; its code says what happened
+    if ((error as NodeJS.ErrnoException).code !== undefined) throw new Error(`${file}: cannot read ${path} (${describeFsError(error)})`);
+    throw error;
   } finally {
     lines.close();
     input.destroy();
@@ -100,7 +109,15 @@ interface FileScan {
   labelIds: Uint16Array;
 }
 
-/** Pass one: the header, every row's cell count, the labels. */
+/** "line 3, column 2": where a cell is, never what it holds. */
+function cellProblem(file: string, line: number, column: number, text: string, labelColumn: number): Error | undefined {
+  const value = text === '' ? Number.NaN : Number(text);
+  if (Number.isFinite(value)) return undefined;
+  const what = text === '' ? 'is empty' : 'is not a finite number';
+  return new Error(`${file} line ${line}, column ${column + 1}: ${what}; every column except the label column (column ${labelColumn + 1}) must hold numbers`);
+}
+
+/** Pass one: the header, every row's cell count, that every feature cell is a number, the labels. */
 async function scanFile(path: string, labelName: string | undefined, values: Map<string, number>): Promise<FileScan> {
   const file = basename(path);
   let header: string[] | undefined;
@@ -110,21 +127,30 @@ async function scanFile(path: string, labelName: string | undefined, values: Map
   for await (const { number, cells } of csvLines(path)) {
     if (header === undefined) {
       header = cells;
+      if (header.length < 2) {
+        throw new Error(`${file} line ${number}: the header has only one column; a CSV data set needs at least one feature column and a label column, separated by commas`);
+      }
       if (header.some((name) => name === '')) throw new Error(`${file} line ${number}: the header row has an empty column name; every column needs a name`);
       labelColumn = labelName === undefined ? header.length - 1 : header.indexOf(labelName);
-      if (labelColumn < 0) throw new Error(`${file}: no column named "${labelName}" in the header (columns: ${header.join(', ')}); set label to one of them`);
-      if (header.length < 2) throw new Error(`${file} line ${number}: the header has only the column "${header[0]}"; a CSV data set needs at least one feature column and a label column`);
+      if (labelColumn < 0) throw new DatasetFieldError('label', `${file}: no column named "${labelName}" in the header (it has ${header.length} columns); set label to the name of one of them`);
       continue;
     }
     if (cells.length !== header.length) {
       throw new Error(`${file} line ${number}: the row has ${cells.length} cells but the header has ${header.length} columns; every row needs one value per column`);
     }
+    for (let column = 0; column < cells.length; column++) {
+      if (column === labelColumn) continue;
+      const problem = cellProblem(file, number, column, cells[column]!, labelColumn);
+      if (problem !== undefined) throw problem;
+    }
     const value = cells[labelColumn]!;
-    if (value === '') throw new Error(`${file} line ${number}: the label (column "${header[labelColumn]}") is empty`);
+    if (value === '') throw new Error(`${file} line ${number}: the label (column ${labelColumn + 1}) is empty`);
     let id = values.get(value);
     if (id === undefined) {
       id = values.size;
-      if (id >= MAX_CLASSES) throw new Error(`${file} line ${number}: more than ${MAX_CLASSES} distinct labels in column "${header[labelColumn]}"; is it the label column? Name it with label`);
+      if (id >= MAX_CLASSES) {
+        throw new DatasetFieldError('label', `${file} line ${number}: more than ${MAX_CLASSES} distinct labels in column ${labelColumn + 1}; is it the label column? Name it with label`);
+      }
       values.set(value, id);
     }
     if (rows === labelIds.length) {
@@ -156,14 +182,9 @@ async function readFeatures(scan: FileScan, place: (row: number) => { features: 
     for (let column = 0; column < cells.length; column++) {
       if (column === scan.labelColumn) continue;
       const text = cells[column]!;
-      const value = text === '' ? Number.NaN : Number(text);
-      if (!Number.isFinite(value)) {
-        const what = text === '' ? 'is empty' : `"${text}" is not a finite number`;
-        throw new Error(
-          `${file} line ${number}, column "${scan.header[column]}": ${what}; every column except the label column "${scan.header[scan.labelColumn]}" must hold numbers`,
-        );
-      }
-      features[offset++] = value;
+      const problem = cellProblem(file, number, column, text, scan.labelColumn);
+      if (problem !== undefined) throw problem;
+      features[offset++] = Number(text);
     }
     row++;
   }
@@ -183,8 +204,12 @@ function emptySplit(count: number, featureCount: number): DataSplit {
   return { images: new Uint8Array(0), features: new Float32Array(count * featureCount), labels: new Uint8Array(count), count };
 }
 
-/** Loads a CSV data set from one file (seeded split) or a folder with train.csv and test.csv. */
-export async function loadCsvDataset(path: string, options: CsvDatasetOptions = {}): Promise<ImageDataset> {
+/** Pass one over a CSV data set's file or files: the shape of the data and, for one file, its split. */
+type CsvScan =
+  | { kind: 'pair'; target: string; train: FileScan; test: FileScan; classNames: string[]; classOfId: Uint8Array }
+  | { kind: 'file'; target: string; scan: FileScan; classNames: string[]; labels: Uint16Array; plan: SplitPlan; fraction: number; seed: number };
+
+async function scanCsvDataset(path: string, options: CsvDatasetOptions): Promise<CsvScan> {
   const target = resolve(path);
   if (!existsSync(target)) throw new Error(`CSV data set ${target} does not exist; give a .csv file or a folder holding train.csv and test.csv`);
   const values = new Map<string, number>();
@@ -194,46 +219,75 @@ export async function loadCsvDataset(path: string, options: CsvDatasetOptions = 
     for (const file of [trainPath, testPath]) {
       if (!existsSync(file)) throw new Error(`CSV data set folder ${target} has no ${basename(file)}; a folder needs train.csv and test.csv (or give one .csv file to split)`);
     }
-    const trainScan = await scanFile(trainPath, options.label, values);
-    const testScan = await scanFile(testPath, options.label, values);
-    if (testScan.header.join('\u0000') !== trainScan.header.join('\u0000')) {
-      throw new Error(`test.csv: its header (${testScan.header.join(', ')}) differs from train.csv's (${trainScan.header.join(', ')}); both files need the same columns in the same order`);
+    const train = await scanFile(trainPath, options.label, values);
+    const test = await scanFile(testPath, options.label, values);
+    if (test.header.join('\u0000') !== train.header.join('\u0000')) {
+      // where they differ, not what they say
+      const column = test.header.length !== train.header.length ? -1 : test.header.findIndex((name, i) => name !== train.header[i]);
+      const where = column < 0 ? `it has ${test.header.length} columns, train.csv ${train.header.length}` : `column ${column + 1} is named differently`;
+      throw new Error(`test.csv: its header differs from train.csv's (${where}); both files need the same columns in the same order`);
     }
     const { classNames, classOfId } = classOrder(values);
-    if (classNames.length < 2) throw new Error(`train.csv: every row has the label "${classNames[0]}"; a classifier needs at least two classes`);
-    const featureCount = trainScan.header.length - 1;
-    const train = emptySplit(trainScan.rows, featureCount);
-    const test = emptySplit(testScan.rows, featureCount);
-    const seed = options.seed ?? DEFAULT_SPLIT_SEED;
-    for (const [scan, split, name] of [[trainScan, train, 'train'], [testScan, test, 'test']] as const) {
-      const places = shuffledPlaces(scan.rows, seed, name);
-      for (let row = 0; row < scan.rows; row++) split.labels[places[row]!] = classOfId[scan.labelIds[row]!]!;
-      await readFeatures(scan, (row) => ({ features: split.features!, index: places[row]! }));
-    }
-    return {
-      name: 'csv',
-      classNames,
-      imageShape: [1, 1, featureCount],
-      train,
-      test,
-      source: `CSV files train.csv and test.csv in ${target} (${featureCount} features, label column "${trainScan.header[trainScan.labelColumn]}")`,
-    };
+    if (classNames.length < 2) throw new Error('train.csv: every row has the same label; a classifier needs at least two classes');
+    return { kind: 'pair', target, train, test, classNames, classOfId };
   }
-
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
   const seed = options.seed ?? DEFAULT_SPLIT_SEED;
   const scan = await scanFile(target, options.label, values);
   const { classNames, classOfId } = classOrder(values);
   const file = basename(target);
-  if (classNames.length < 2) throw new Error(`${file}: every row has the label "${classNames[0]}"; a classifier needs at least two classes`);
+  if (classNames.length < 2) throw new Error(`${file}: every row has the same label; a classifier needs at least two classes`);
   const labels = scan.labelIds.map((id) => classOfId[id]!);
   const plan = planSplit(labels, classNames.length, fraction, seed);
   if (plan.trainCount === 0 || plan.testCount === 0) {
-    // a bad cell is the more useful message: check every number before complaining about the size
-    const scratch = new Float32Array(scan.header.length - 1);
-    await readFeatures(scan, () => ({ features: scratch, index: 0 }));
-    throw new Error(`${file}: ${scan.rows} rows split with testFraction ${fraction} leave ${plan.trainCount} for training and ${plan.testCount} for testing; both need at least one — add rows or change testFraction`);
+    throw new DatasetFieldError(
+      'testFraction',
+      `${file}: ${scan.rows} rows split with testFraction ${fraction} leave ${plan.trainCount} for training and ${plan.testCount} for testing; both need at least one — add rows or change testFraction`,
+    );
   }
+  return { kind: 'file', target, scan, classNames, labels, plan, fraction, seed };
+}
+
+function csvSource(scanned: CsvScan): string {
+  if (scanned.kind === 'pair') {
+    const { train } = scanned;
+    return `CSV files train.csv and test.csv in ${scanned.target} (${train.header.length - 1} features, label column "${train.header[train.labelColumn]}")`;
+  }
+  const { scan, fraction, seed } = scanned;
+  return `CSV file ${scanned.target} (${scan.header.length - 1} features, label column "${scan.header[scan.labelColumn]}", ${Math.round(fraction * 100)} % of each class held out for testing, seed ${seed})`;
+}
+
+/** What loadCsvDataset would give, from one pass over the file(s) that keeps only the labels. */
+export async function probeCsvDataset(path: string, options: CsvDatasetOptions = {}): Promise<DatasetOutline> {
+  const scanned = await scanCsvDataset(path, options);
+  const header = scanned.kind === 'pair' ? scanned.train.header : scanned.scan.header;
+  return {
+    name: 'csv',
+    classCount: scanned.classNames.length,
+    imageShape: [1, 1, header.length - 1],
+    trainCount: scanned.kind === 'pair' ? scanned.train.rows : scanned.plan.trainCount,
+    testCount: scanned.kind === 'pair' ? scanned.test.rows : scanned.plan.testCount,
+    source: csvSource(scanned),
+  };
+}
+
+/** Loads a CSV data set from one file (seeded split) or a folder with train.csv and test.csv. */
+export async function loadCsvDataset(path: string, options: CsvDatasetOptions = {}): Promise<ImageDataset> {
+  const scanned = await scanCsvDataset(path, options);
+  const { classNames } = scanned;
+  if (scanned.kind === 'pair') {
+    const featureCount = scanned.train.header.length - 1;
+    const train = emptySplit(scanned.train.rows, featureCount);
+    const test = emptySplit(scanned.test.rows, featureCount);
+    const seed = options.seed ?? DEFAULT_SPLIT_SEED;
+    for (const [scan, split, name] of [[scanned.train, train, 'train'], [scanned.test, test, 'test']] as const) {
+      const places = shuffledPlaces(scan.rows, seed, name);
+      for (let row = 0; row < scan.rows; row++) split.labels[places[row]!] = scanned.classOfId[scan.labelIds[row]!]!;
+      await readFeatures(scan, (row) => ({ features: split.features!, index: places[row]! }));
+    }
+    return { name: 'csv', classNames, imageShape: [1, 1, featureCount], train, test, source: csvSource(scanned) };
+  }
+  const { scan, plan, labels } = scanned;
   const featureCount = scan.header.length - 1;
   const train = emptySplit(plan.trainCount, featureCount);
   const test = emptySplit(plan.testCount, featureCount);
@@ -246,12 +300,5 @@ export async function loadCsvDataset(path: string, options: CsvDatasetOptions = 
     const slot = plan.slot[row]!;
     return slot >= 0 ? { features: train.features!, index: slot } : { features: test.features!, index: -1 - slot };
   });
-  return {
-    name: 'csv',
-    classNames,
-    imageShape: [1, 1, featureCount],
-    train,
-    test,
-    source: `CSV file ${target} (${featureCount} features, label column "${scan.header[scan.labelColumn]}", ${Math.round(fraction * 100)} % of each class held out for testing, seed ${seed})`,
-  };
+  return { name: 'csv', classNames, imageShape: [1, 1, featureCount], train, test, source: csvSource(scanned) };
 }

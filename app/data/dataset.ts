@@ -29,6 +29,21 @@ export interface ImageDataset {
   source: string;
 }
 
+/**
+ * What a data set will be, known without loading it (headers, file sizes, folder listings, one pass over a
+ * CSV): enough to check a run's configuration against it — does the model fit the input, is the batch no
+ * larger than the training split — before anything is stored or a worker starts.
+ */
+export interface DatasetOutline {
+  name: string;
+  classCount: number;
+  imageShape: [number, number, number];
+  trainCount: number;
+  testCount: number;
+  /** As ImageDataset.source, for people. */
+  source: string;
+}
+
 /** Bytes (= floats) per example of a split, derived from its buffer so a split can be used on its own. */
 export function exampleSize(split: DataSplit): number {
   if (split.count === 0) return 0;

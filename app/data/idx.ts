@@ -9,8 +9,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createGunzip, gzip } from 'node:zlib';
-import type { DataSplit, ImageDataset } from './dataset.js';
+import { constants as zlibConstants, createGunzip, gunzipSync, gzip } from 'node:zlib';
+import type { DataSplit, DatasetOutline, ImageDataset } from './dataset.js';
+import { describeContentKind, describeFsError } from './fileErrors.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -46,13 +47,14 @@ function readIdxHeader(bytes: Uint8Array, fileLabel: string, complete: boolean):
     throw new Error(`${fileLabel}: not an IDX file: it has only ${bytes.length} bytes, fewer than the 4-byte header`);
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    const found = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new Error(`${fileLabel}: not an IDX file: it starts with bytes ${found}, expected 00 00 08 <dimensions>`);
+    // what the file looks like, never its bytes: the path may name any file the user can read
+    throw new Error(`${fileLabel}: not an IDX file: it does not start with the IDX signature 00 00 08 <dimensions> (${describeContentKind(bytes)})`);
   }
   const type = bytes[2]!;
   if (type !== 0x08) {
-    const name = TYPE_NAMES[type] ?? 'unknown type';
-    throw new Error(`${fileLabel}: IDX data type 0x${type.toString(16).padStart(2, '0')} (${name}) is not supported; only unsigned bytes (0x08) are`);
+    const name = TYPE_NAMES[type];
+    const what = name === undefined ? 'an unknown IDX data type' : `IDX data type 0x${type.toString(16).padStart(2, '0')} (${name})`;
+    throw new Error(`${fileLabel}: ${what} is not supported; only unsigned bytes (0x08) are`);
   }
   const ndims = bytes[3]!;
   if (ndims === 0) throw new Error(`${fileLabel}: the IDX header declares 0 dimensions`);
@@ -108,7 +110,7 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
       await handle.close();
     }
   } catch (error) {
-    throw new Error(`${fileLabel}: cannot read ${path}: ${(error as Error).message}`);
+    throw new Error(`${fileLabel}: cannot read ${path} (${describeFsError(error)})`);
   }
   const gzipped = isGzip(magic);
   const source = createReadStream(path);
@@ -141,10 +143,12 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
     }
   } catch (error) {
     source.destroy();
-    if (gzipped && !(error as Error).message.startsWith(fileLabel)) {
+    if ((error as Error).message.startsWith(fileLabel)) throw error;
+    if (gzipped && (error as NodeJS.ErrnoException).code?.startsWith('Z_')) {
+      // zlib's own words name the kind of damage ("unexpected end of file"), never the data
       throw new Error(`${fileLabel}: the file is gzip-compressed but cannot be decompressed (${(error as Error).message}); it is probably truncated — download it again`);
     }
-    throw error;
+    throw new Error(`${fileLabel}: cannot read ${path} (${describeFsError(error)})`);
   }
   if (header === undefined) return parseIdx(head, fileLabel); // throws: the file ends inside its header
   if (found !== header.expected) throw sizeMismatch(fileLabel, header, found);
@@ -214,15 +218,15 @@ function findIdxFile(folder: string, base: string): string | undefined {
   return undefined;
 }
 
-/**
- * Loads an MNIST-format data set from a folder holding the four standard IDX files (each plain or .gz).
- */
-export async function loadIdxDataset(folder: string, options: IdxDatasetOptions = {}): Promise<ImageDataset> {
+type IdxPaths = Record<keyof typeof IDX_FILE_NAMES, string>;
+
+/** The folder and its four files, or an error saying which are missing. */
+function locateIdxFiles(folder: string): { root: string; paths: IdxPaths } {
   const root = resolve(folder);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new Error(`IDX data set folder ${root} does not exist or is not a folder; choose the folder that holds ${IDX_FILE_NAMES.trainImages}(.gz) and the other three MNIST files`);
   }
-  const paths = {} as Record<keyof typeof IDX_FILE_NAMES, string>;
+  const paths = {} as IdxPaths;
   const missing: string[] = [];
   for (const [key, base] of Object.entries(IDX_FILE_NAMES) as [keyof typeof IDX_FILE_NAMES, string][]) {
     const path = findIdxFile(root, base);
@@ -235,6 +239,104 @@ export async function loadIdxDataset(folder: string, options: IdxDatasetOptions 
         `It needs all four MNIST-format files: ${Object.values(IDX_FILE_NAMES).join(', ')} (each may be gzipped as .gz).`,
     );
   }
+  return { root, paths };
+}
+
+/**
+ * The dimensions of one IDX file from its header alone (gzipped files are decompressed only as far as the
+ * header): what a run's configuration is checked against before any data is read. A plain file's size must
+ * match its header exactly; a gzipped one's is known only once read whole.
+ */
+export async function readIdxFileHeader(path: string): Promise<{ dims: number[] }> {
+  const fileLabel = basename(path);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new Error(`${fileLabel}: cannot read ${path} (${describeFsError(error)})`);
+  }
+  let head: Uint8Array;
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+    // 4 + 4 × 255 bytes is the largest header; its gzip stream fits in the first 8 KiB (which unpack to at most ~8 MB)
+    const first = new Uint8Array(Math.min(size, 8192));
+    const { bytesRead } = await handle.read(first, 0, first.length, 0);
+    head = first.subarray(0, bytesRead);
+  } catch (error) {
+    throw new Error(`${fileLabel}: cannot read ${path} (${describeFsError(error)})`);
+  } finally {
+    await handle.close();
+  }
+  if (!isGzip(head)) {
+    const header = readIdxHeader(head, fileLabel, true)!;
+    if (size - header.headerLength !== header.expected) throw sizeMismatch(fileLabel, header, size - header.headerLength);
+    return { dims: header.dims };
+  }
+  let unpacked: Uint8Array;
+  try {
+    // a prefix of the stream: what it decompresses to so far, without the error a truncated stream would give
+    unpacked = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch (error) {
+    throw new Error(`${fileLabel}: the file is gzip-compressed but cannot be decompressed (${(error as Error).message}); it is probably truncated — download it again`);
+  }
+  const header = readIdxHeader(unpacked, fileLabel, false);
+  if (header !== undefined) return { dims: header.dims };
+  if (head.length < size) throw new Error(`${fileLabel}: its IDX header does not decompress from the first ${head.length} bytes; the file is not a gzipped IDX file`);
+  readIdxHeader(unpacked, fileLabel, true); // throws: the file ends inside its header
+  throw new Error(`${fileLabel}: the file ends inside its IDX header; it is truncated — download it again`);
+}
+
+/** Checks an images/labels pair of dimensions; returns the count and image size. */
+function checkIdxPair(imagesDims: number[], labelsDims: number[], imagesPath: string, labelsPath: string): { count: number; height: number; width: number } {
+  const imagesFile = basename(imagesPath);
+  const labelsFile = basename(labelsPath);
+  if (imagesDims.length !== 3) {
+    throw new Error(`${imagesFile}: expected a 3-dimensional image array (count × height × width), found dimensions ${imagesDims.join('×')}`);
+  }
+  if (labelsDims.length !== 1) {
+    throw new Error(`${labelsFile}: expected a 1-dimensional label array, found dimensions ${labelsDims.join('×')}`);
+  }
+  const [count, height, width] = imagesDims as [number, number, number];
+  if (labelsDims[0] !== count) {
+    throw new Error(`${labelsFile}: has ${labelsDims[0]} labels but ${imagesFile} has ${count} images; the two files must come from the same set`);
+  }
+  if (count === 0) throw new Error(`${imagesFile}: holds no images`);
+  if (height === 0 || width === 0) throw new Error(`${imagesFile}: its images are ${height}×${width} pixels; an image needs at least one pixel`);
+  return { count, height, width };
+}
+
+function checkSameSize(train: { height: number; width: number }, test: { height: number; width: number }, paths: IdxPaths): void {
+  if (train.height !== test.height || train.width !== test.width) {
+    throw new Error(
+      `${basename(paths.testImages)}: test images are ${test.height}×${test.width} but the training images in ${basename(paths.trainImages)} are ${train.height}×${train.width}`,
+    );
+  }
+}
+
+function idxIdentity(root: string, options: IdxDatasetOptions): { name: string; fashion: boolean } {
+  const fashion = options.fashion ?? (/fashion/i.test(options.name ?? '') || /fashion/i.test(basename(root)));
+  return { name: options.name ?? (fashion ? 'fashion-mnist' : 'mnist'), fashion };
+}
+
+/** What loadIdxDataset would give, from the four files' headers: the check a run's configuration gets. */
+export async function probeIdxDataset(folder: string, options: IdxDatasetOptions = {}): Promise<DatasetOutline> {
+  const { root, paths } = locateIdxFiles(folder);
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    [paths.trainImages, paths.trainLabels, paths.testImages, paths.testLabels].map((path) => readIdxFileHeader(path)),
+  );
+  const train = checkIdxPair(trainImages!.dims, trainLabels!.dims, paths.trainImages, paths.trainLabels);
+  const test = checkIdxPair(testImages!.dims, testLabels!.dims, paths.testImages, paths.testLabels);
+  checkSameSize(train, test, paths);
+  const { name } = idxIdentity(root, options);
+  return { name, classCount: DIGIT_CLASS_NAMES.length, imageShape: [train.height, train.width, 1], trainCount: train.count, testCount: test.count, source: `IDX files in ${root}` };
+}
+
+/**
+ * Loads an MNIST-format data set from a folder holding the four standard IDX files (each plain or .gz).
+ */
+export async function loadIdxDataset(folder: string, options: IdxDatasetOptions = {}): Promise<ImageDataset> {
+  const { root, paths } = locateIdxFiles(folder);
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
     readIdxFile(paths.trainImages),
     readIdxFile(paths.trainLabels),
@@ -243,13 +345,8 @@ export async function loadIdxDataset(folder: string, options: IdxDatasetOptions 
   ]);
   const train = toSplit(trainImages, trainLabels, paths.trainImages, paths.trainLabels);
   const test = toSplit(testImages, testLabels, paths.testImages, paths.testLabels);
-  if (train.height !== test.height || train.width !== test.width) {
-    throw new Error(
-      `${basename(paths.testImages)}: test images are ${test.height}×${test.width} but the training images in ${basename(paths.trainImages)} are ${train.height}×${train.width}`,
-    );
-  }
-  const fashion = options.fashion ?? (/fashion/i.test(options.name ?? '') || /fashion/i.test(basename(root)));
-  const name = options.name ?? (fashion ? 'fashion-mnist' : 'mnist');
+  checkSameSize(train, test, paths);
+  const { name, fashion } = idxIdentity(root, options);
   return {
     name,
     classNames: [...(fashion ? FASHION_MNIST_CLASS_NAMES : DIGIT_CLASS_NAMES)],
@@ -261,22 +358,10 @@ export async function loadIdxDataset(folder: string, options: IdxDatasetOptions 
 }
 
 function toSplit(images: IdxArray, labels: IdxArray, imagesPath: string, labelsPath: string): { split: DataSplit; height: number; width: number } {
-  const imagesFile = basename(imagesPath);
-  const labelsFile = basename(labelsPath);
-  if (images.dims.length !== 3) {
-    throw new Error(`${imagesFile}: expected a 3-dimensional image array (count × height × width), found dimensions ${images.dims.join('×')}`);
-  }
-  if (labels.dims.length !== 1) {
-    throw new Error(`${labelsFile}: expected a 1-dimensional label array, found dimensions ${labels.dims.join('×')}`);
-  }
-  const [count, height, width] = images.dims as [number, number, number];
-  if (labels.dims[0] !== count) {
-    throw new Error(`${labelsFile}: has ${labels.dims[0]} labels but ${imagesFile} has ${count} images; the two files must come from the same set`);
-  }
-  if (count === 0) throw new Error(`${imagesFile}: holds no images`);
+  const { count, height, width } = checkIdxPair(images.dims, labels.dims, imagesPath, labelsPath);
   for (let i = 0; i < count; i++) {
-    const label = labels.data[i]!;
-    if (label >= 10) throw new Error(`${labelsFile}: label ${label} at index ${i} is out of range; labels must be 0..9`);
+    // the position, not the value: no byte of a file is quoted back
+    if (labels.data[i]! >= 10) throw new Error(`${basename(labelsPath)}: the label at index ${i} is out of range; labels must be 0..9`);
   }
   // Each array must own its whole ArrayBuffer (offset 0) to be safe to transfer to a worker thread;
   // readIdxFile's already do, so only views (from parseIdx) are copied.

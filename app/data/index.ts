@@ -3,17 +3,19 @@
  * configs, so they are validated here and errors name the field or file and say what to do.
  */
 import { z } from 'zod';
-import { BUILTIN_DATASET_NAME, generateBuiltinDataset } from './builtin.js';
+import { BUILTIN_DATASET_NAME, describeBuiltinDataset, generateBuiltinDataset } from './builtin.js';
 import { takeFirst } from './dataset.js';
-import type { ImageDataset } from './dataset.js';
-import { loadIdxDataset } from './idx.js';
-import { loadCifarDataset } from './cifar.js';
-import { loadCsvDataset } from './csv.js';
+import type { DatasetOutline, ImageDataset } from './dataset.js';
+import { loadIdxDataset, probeIdxDataset } from './idx.js';
+import { loadCifarDataset, probeCifarDataset } from './cifar.js';
+import { loadCsvDataset, probeCsvDataset } from './csv.js';
 import { CATALOG, isDownloadable } from './download/catalog.js';
-import { requireCachedDataset, resolveDataCache } from './download/cache.js';
-import { DEFAULT_FOLDER_IMAGE_SIZE, loadImageFolderDataset } from './imageFolder.js';
+import { readMarker, requireCachedDataset, resolveDataCache } from './download/cache.js';
+import { DatasetFieldError } from './fileErrors.js';
+import { DEFAULT_FOLDER_IMAGE_SIZE, loadImageFolderDataset, probeImageFolderDataset } from './imageFolder.js';
 
-export type { DataSplit, ImageDataset } from './dataset.js';
+export type { DataSplit, DatasetOutline, ImageDataset } from './dataset.js';
+export { DatasetFieldError } from './fileErrors.js';
 export { batchLabels, batchToFloat, classCounts } from './dataset.js';
 export { BUILTIN_CLASS_NAMES, BUILTIN_DATASET_NAME, BUILTIN_DEFAULTS, describeBuiltinDataset, generateBuiltinDataset } from './builtin.js';
 export { loadIdxDataset, readIdxFile, writeIdxFile } from './idx.js';
@@ -112,12 +114,29 @@ export function parseDatasetSpec(input: unknown): DatasetSpec {
   return result.data;
 }
 
+/** The folder a spec's files are in: its path, or for a downloadable set named alone, the download cache's. */
+function filesFolder(spec: DatasetSpec): string {
+  if (spec.path !== undefined) return spec.path;
+  if (isDownloadable(spec.name)) {
+    const cache = resolveDataCache();
+    // the name is what to change (or download): the form shows it there
+    if (readMarker(cache, spec.name) === undefined) {
+      try {
+        requireCachedDataset(cache, spec.name);
+      } catch (error) {
+        throw new DatasetFieldError('name', (error as Error).message);
+      }
+    }
+    return requireCachedDataset(cache, spec.name);
+  }
+  // the schema made sure the others have a path
+  throw new DatasetFieldError('path', `the "${spec.name}" data set needs path`);
+}
+
 /** Reads the files a spec names (everything but the generated set). */
 async function readFiles(spec: DatasetSpec): Promise<ImageDataset> {
   const name = spec.name;
-  // downloadable sets default to the download cache; the schema made sure the others have a path
-  const folder = spec.path ?? (isDownloadable(name) ? requireCachedDataset(resolveDataCache(), name) : undefined);
-  if (folder === undefined) throw new Error(`dataset.path: the "${name}" data set needs path`);
+  const folder = filesFolder(spec);
   switch (name) {
     case 'idx':
       return loadIdxDataset(folder);
@@ -136,7 +155,70 @@ async function readFiles(spec: DatasetSpec): Promise<ImageDataset> {
   }
 }
 
-export async function loadDataset(input: DatasetSpec): Promise<ImageDataset> {
+/** What the files a spec names hold, from headers, sizes, listings (and one pass over a CSV). */
+async function probeFiles(spec: DatasetSpec): Promise<DatasetOutline> {
+  const name = spec.name;
+  const folder = filesFolder(spec);
+  switch (name) {
+    case 'idx':
+      return probeIdxDataset(folder);
+    case 'mnist':
+    case 'fashion-mnist':
+      return probeIdxDataset(folder, { name, fashion: name === 'fashion-mnist' });
+    case 'cifar10':
+    case 'cifar100':
+      return probeCifarDataset(folder, name);
+    case 'folder':
+      return probeImageFolderDataset(folder, { size: spec.size ?? DEFAULT_FOLDER_IMAGE_SIZE, channels: spec.channels, testFraction: spec.testFraction, seed: spec.seed });
+    case 'csv':
+      return probeCsvDataset(folder, { label: spec.label, testFraction: spec.testFraction, seed: spec.seed });
+    default:
+      throw new Error(`data set "${name}" has no reader`);
+  }
+}
+
+/** trainCount and testCount against what the files hold; the split sizes a run will see. */
+function keptCounts(spec: DatasetSpec, available: { train: number; test: number }): { train: number; test: number } {
+  const where = spec.path ?? `the download cache's ${spec.name}`;
+  const kept = { ...available };
+  for (const [field, split] of [['trainCount', 'train'], ['testCount', 'test']] as const) {
+    const wanted = spec[field];
+    if (wanted === undefined) continue;
+    if (wanted > available[split]) {
+      throw new DatasetFieldError(field, `asked for ${wanted} examples but the ${split} files in ${where} hold ${available[split]}; lower ${field} or leave it out to use them all`);
+    }
+    kept[split] = wanted;
+  }
+  return kept;
+}
+
+/**
+ * What loadDataset(spec) would give — classes, example shape, split sizes — found without loading it:
+ * the file readers read headers and sizes, list folders, sniff each image's first bytes and make one pass
+ * over a CSV. A problem throws: a DatasetFieldError naming the spec's field, or an Error about the files at
+ * path (the field then is path). Messages name files and say what is wrong, never what they hold.
+ */
+export async function probeDataset(input: DatasetSpec): Promise<DatasetOutline> {
+  const spec = parseDatasetSpec(input);
+  if (spec.name === BUILTIN_DATASET_NAME) {
+    const described = describeBuiltinDataset({ seed: spec.seed, trainCount: spec.trainCount, testCount: spec.testCount, size: spec.size, channels: spec.channels });
+    return { name: described.name, classCount: described.classNames.length, imageShape: described.imageShape, trainCount: described.trainCount, testCount: described.testCount, source: described.title };
+  }
+  const outline = await probeFiles(spec);
+  const kept = keptCounts(spec, { train: outline.trainCount, test: outline.testCount });
+  return { ...outline, trainCount: kept.train, testCount: kept.test };
+}
+
+/** The field of a spec that a probe or load error is about: "label", "trainCount", …, else "path" (the files). */
+export function datasetErrorField(error: unknown): string {
+  return error instanceof DatasetFieldError ? error.field : 'path';
+}
+
+/**
+ * Loads the data set a spec names. A problem with a field other than the files (trainCount, label, …)
+ * throws a DatasetFieldError naming it (datasetErrorField), any other an Error about the files at path.
+ */
+export async function readDataset(input: DatasetSpec): Promise<ImageDataset> {
   const spec = parseDatasetSpec(input);
   if (spec.name === BUILTIN_DATASET_NAME) {
     return generateBuiltinDataset({
@@ -148,17 +230,21 @@ export async function loadDataset(input: DatasetSpec): Promise<ImageDataset> {
     });
   }
   const dataset = await readFiles(spec);
-  const where = spec.path ?? `the download cache's ${spec.name}`;
-  for (const [field, split] of [['trainCount', 'train'], ['testCount', 'test']] as const) {
-    const wanted = spec[field];
-    if (wanted === undefined) continue;
-    if (wanted > dataset[split].count) {
-      throw new Error(`dataset.${field}: asked for ${wanted} examples but the ${split} files in ${where} hold ${dataset[split].count}; lower ${field} or leave it out to use them all`);
-    }
-    dataset[split] = takeFirst(dataset[split], wanted);
-  }
+  const kept = keptCounts(spec, { train: dataset.train.count, test: dataset.test.count });
+  dataset.train = takeFirst(dataset.train, kept.train);
+  dataset.test = takeFirst(dataset.test, kept.test);
   if (spec.trainCount !== undefined || spec.testCount !== undefined) {
     dataset.source += ` (first ${dataset.train.count} train / ${dataset.test.count} test examples)`;
   }
   return dataset;
+}
+
+/** readDataset, with a count that the files cannot meet named in the message ("dataset.trainCount: …"), as a worker reports it. */
+export async function loadDataset(input: DatasetSpec): Promise<ImageDataset> {
+  try {
+    return await readDataset(input);
+  } catch (error) {
+    if (error instanceof DatasetFieldError && (error.field === 'trainCount' || error.field === 'testCount')) throw new Error(`dataset.${error.field}: ${error.message}`);
+    throw error;
+  }
 }

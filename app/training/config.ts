@@ -11,18 +11,26 @@ import { modelNameSchema } from '../models/zoo.js';
 import { optimizerConfigSchema } from '../optim/config.js';
 import { scheduleSchema } from './schedule.js';
 
+/** A whole-number setting whose every message names it and its range ("epochs must be at least 1"). */
+function wholeNumber(field: string, min: number, max: number) {
+  return z
+    .number({ error: `${field} must be a number` })
+    .int({ error: `${field} must be a whole number` })
+    .min(min, { error: `${field} must be at least ${min}` })
+    .max(max, { error: `${field} must be at most ${max}` });
+}
 
 export const trainConfigSchema = z.strictObject({
   data: datasetSpecSchema.default({ name: 'shapes10' }),
   model: modelNameSchema.default('cnn'),
   optimizer: optimizerConfigSchema,
-  epochs: z.number().int().positive().max(10_000).default(3),
-  batchSize: z.number().int().positive().max(8192).default(128),
+  epochs: wholeNumber('epochs', 1, 10_000).default(3),
+  batchSize: wholeNumber('batchSize', 1, 8192).default(128),
   schedule: scheduleSchema.default({ kind: 'cosine' }),
   /** One seed decides the initial weights, the batch order and (later) augmentation: runs of one seed are paired. */
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: wholeNumber('seed', 0, 2 ** 31 - 1).default(1),
   /** How many training examples to score at each epoch's end for train loss and accuracy (0: all). */
-  trainEvalCount: z.number().int().min(0).default(2000),
+  trainEvalCount: wholeNumber('trainEvalCount', 0, 10_000_000).default(2000),
   /** Synthetic noise on the training labels (absent: none). Drawn from the run's seed: paired across optimizers. */
   labelNoise: labelNoiseSchema.optional(),
   /** Training-time augmentation (absent: none). Drawn from (seed, step): paired across optimizers, exact on resume. */

@@ -7,6 +7,8 @@ import { StudioService } from '../../app/api/service.js';
 import type { NewComparison, SeriesName, TrainConfigInput } from '../../app/api/types.js';
 import { filesFolderFor } from '../../app/platform/location.js';
 import { ConfigError, NotFoundError } from '../../app/validation.js';
+import { CACHE_ENV } from '../../app/data/download/cache.js';
+import { writeCifar10Set, writeCsv, writeFile, writeIdxSet, writeImageFolder } from '../support/dataFiles.js';
 
 /** A run small enough to train in a second or two: 256 grey 12×12 images, batch 32 → 8 steps per epoch. */
 const tinyConfig = {
@@ -346,5 +348,90 @@ describe('StudioService: model descriptions, data set previews, and a noisy augm
     assert.equal(epoch!.test.cleanAccuracy, undefined);
     const [cleanSeries] = await service.metricSeries({ runIds: [run.id], series: ['trainCleanAccuracy'], maxPoints: 10 });
     assert.deepEqual(cleanSeries!.values, [epoch!.train.cleanAccuracy], 'the clean train accuracy is a series too');
+  });
+});
+
+describe('StudioService: a config its data cannot train is refused before anything is stored, for every data kind', () => {
+  let folder: string;
+  let service: StudioService;
+  const previousCache = process.env[CACHE_ENV];
+  const cases: { title: string; config: TrainConfigInput; field: string; message: RegExp }[] = [];
+
+  before(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'fsam-service-refuse-'));
+    process.env[CACHE_ENV] = join(folder, 'empty-cache');
+    service = StudioService.open({ databasePath: join(folder, 'studio.db'), concurrency: 1 });
+    const at = (...parts: string[]) => join(folder, ...parts);
+    const sgd = { name: 'sgd', lr: 0.05 } as const;
+    const truncated = writeCifar10Set(at('cifar'), 2);
+    writeFile(join(truncated, 'data_batch_4.bin'), new Uint8Array(3073 + 10));
+    const add = (title: string, config: Record<string, unknown>, field: string, message: RegExp) =>
+      cases.push({ title, config: { optimizer: sgd, epochs: 1, batchSize: 4, ...config } as TrainConfigInput, field, message });
+    add('shapes10: a batch larger than the training split', { data: { name: 'shapes10', trainCount: 64, testCount: 16 }, batchSize: 128, model: 'mlp' }, 'batchSize', /batchSize 128 is larger than the 64 training examples/);
+    add('shapes10: the exact full gradient of a large set', { data: { name: 'shapes10', trainCount: 70_000 }, model: 'mlp', optimizer: { name: 'sam', lr: 0.05, perturbation: 'fullGradientExact' } }, 'optimizer.perturbation', /over all 70000 training examples/);
+    add('idx: a folder that does not exist', { data: { name: 'idx', path: at('nonexistent') } }, 'data.path', /nonexistent does not exist or is not a folder/);
+    add('idx: 1×1 images for the CNN', { data: { name: 'idx', path: await writeIdxSet(at('idx-1x1'), 8, 4, 1) }, model: 'cnn' }, 'model', /the cnn model does not fit mnist's 1×1×1 examples/);
+    for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFile(at('text', name), 'hello\n');
+    add('mnist at a path of text files', { data: { name: 'mnist', path: at('text') } }, 'data.path', /-ubyte: not an IDX file: .*\(it looks like text\)/);
+    add('cifar10: a truncated batch', { data: { name: 'cifar10', path: truncated } }, 'data.path', /data_batch_4\.bin: 3083 bytes is not a whole number of 3073-byte CIFAR-10 records/);
+    add('cifar100: not downloaded and no path', { data: { name: 'cifar100' } }, 'data.name', /CIFAR-100 is not downloaded yet/);
+    add('csv: a passwd-like file', { data: { name: 'csv', path: writeFile(at('passwd'), 'root:x:0:0:root:/root:/bin/bash\n') }, model: 'mlp' }, 'data.path', /passwd line 1: the header has only one column/);
+    add('csv: a label column that is not there', { data: { name: 'csv', path: writeCsv(at('table.csv'), 20), label: 'kind' }, model: 'mlp' }, 'data.label', /no column named "kind"/);
+    add('csv: a conv model', { data: { name: 'csv', path: at('table.csv') }, model: 'cnn' }, 'model', /the cnn model needs images/);
+    add('folder: a folder that does not exist', { data: { name: 'folder', path: at('nonexistent') } }, 'data.path', /image folder .*nonexistent does not exist/);
+    add('folder: one class only', { data: { name: 'folder', path: writeImageFolder(at('one-class'), ['only'], 4) } }, 'data.path', /has only one class subfolder/);
+  });
+  after(async () => {
+    await service.close();
+    if (previousCache === undefined) delete process.env[CACHE_ENV];
+    else process.env[CACHE_ENV] = previousCache;
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  test('checkConfig lists the problem at its field; startRun and createComparison refuse naming it', async () => {
+    assert.equal(cases.length, 12);
+    for (const { title, config, field, message } of cases) {
+      const check = await service.checkConfig(config);
+      assert.ok(!check.ok, `${title}: checkConfig refuses`);
+      assert.deepEqual(check.problems.map((p) => p.field), [field], `${title}: ${JSON.stringify(check.problems)}`);
+      assert.match(check.problems[0]!.message, message, title);
+      await rejectsNaming(service.startRun({ config }), ConfigError, [`config.${field}: `]);
+      await assert.rejects(service.startRun({ config }), { message }, title);
+      await rejectsNaming(service.createComparison({ name: title, config, arms: [{ optimizer: { name: 'sgd' } }, { optimizer: { name: 'sam' } }], seeds: [1, 2] }), ConfigError, [`.config.${field}: `]);
+    }
+  });
+
+  test('optimizer numbers outside a practitioner\'s range are refused, the setting named in words', async () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ lr: 1e308 }, 'optimizer.lr', /^Learning rate \(lr\) must be at most 100/],
+      [{ lr: 0 }, 'optimizer.lr', /^Learning rate \(lr\) must be positive \(more than 0\)$/],
+      [{ lr: 0.1, lambda: 1 }, 'optimizer.lambda', /^EMA decay \(lambda\) is too big: it must be less than 1/],
+      [{ lr: Number.POSITIVE_INFINITY }, 'optimizer.lr', /^Learning rate \(lr\) must be a number$/],
+      [{ lr: 0.1, rho: 1e308 }, 'optimizer.rho', /^Perturbation radius \(rho\) must be at most 10/],
+      [{ lr: 0.1, weightDecay: 5 }, 'optimizer.weightDecay', /^Weight decay must be at most 1/],
+      [{ lr: 0.1, sigma: 1e9 }, 'optimizer.sigma', /^F-SAM sigma must be at most 10/],
+      [{ lr: 0.1, epsilon: 0 }, 'optimizer.epsilon', /^AdamW epsilon must be greater than 0$/],
+      [{ lr: 0.1, fullGradientEvery: 0.5 }, 'optimizer.fullGradientEvery', /^fullGradientEvery must be a whole number of steps$/],
+    ];
+    for (const [optimizer, field, message] of cases) {
+      const check = await service.checkConfig({ optimizer: { name: 'fsam', ...optimizer } });
+      assert.ok(!check.ok, JSON.stringify(optimizer));
+      assert.deepEqual(check.problems.map((p) => p.field), [field], JSON.stringify(check.problems));
+      assert.match(check.problems[0]!.message, message);
+    }
+    const epochs = await service.checkConfig({ optimizer: { name: 'sgd', lr: 0.1 }, epochs: -1 });
+    assert.ok(!epochs.ok);
+    assert.deepEqual(epochs.problems, [{ field: 'epochs', message: 'epochs must be at least 1' }]);
+  });
+
+  test('a config whose data fits passes the same checks', async () => {
+    const idx = await writeIdxSet(join(folder, 'fits'), 8, 4, 8);
+    const check = await service.checkConfig({ data: { name: 'idx', path: idx }, model: 'cnn', batchSize: 4, optimizer: { name: 'sgd', lr: 0.05 } });
+    assert.ok(check.ok, JSON.stringify(check));
+  });
+
+  test('nothing was stored by the refused configs', async () => {
+    assert.deepEqual(await service.listRuns(), []);
+    assert.deepEqual(await service.listComparisons(), []);
   });
 });

@@ -1,9 +1,14 @@
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RunInfo } from '../../app/api/types.js';
+import { resultsTable, runReport, trainingTime } from '../../app/cli/reports.js';
+import { StudioStore } from '../../app/store/store.js';
+import { parseTrainConfig } from '../../app/training/config.js';
 import { runCli } from '../support/cli.js';
+import { writeCifar10Set, writeCsv, writeFile, writeIdxSet } from '../support/dataFiles.js';
 
 const TINY = ['--model', 'mlp', '--train-count', '256', '--test-count', '64', '--batch-size', '32', '--epochs', '1'];
 
@@ -117,4 +122,96 @@ test('bench --quick-preset times the quick compare and prints its figures, a lin
   for (const optimizer of ['sgd', 'sam', 'fsam']) {
     assert.match(result.stdout, new RegExp(`^  ${optimizer}: completed, final test accuracy \\d+\\.\\d %, \\d+\\.\\d s, \\d+\\.\\d\\d steps/s$`, 'm'), result.stdout);
   }
+});
+
+describe('a config its data cannot train is refused before anything is stored (exit 2, the field named)', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'fsam-cli-refuse-'));
+  const env = { FSAM_DB: join(folder, 'studio.db'), FSAM_DATA_CACHE: join(folder, 'empty-cache') };
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  test('every data kind: a missing folder, a file of the wrong kind, a damaged set, a set not downloaded, a batch too large', async () => {
+    const passwd = writeFile(join(folder, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n');
+    const cifar = writeCifar10Set(join(folder, 'cifar'), 2);
+    writeFile(join(cifar, 'test_batch.bin'), new Uint8Array(100));
+    const table = writeCsv(join(folder, 'table.csv'), 20);
+    const idx = await writeIdxSet(join(folder, 'idx-1x1'), 8, 4, 1);
+    const cases: [string[], RegExp][] = [
+      [['train', '--data', `folder:${join(folder, 'nonexistent')}`], /config\.data\.path: image folder .*nonexistent does not exist or is not a folder/],
+      [['train', '--data', join(folder, 'nonexistent')], /config\.data\.path: IDX data set folder .*nonexistent does not exist or is not a folder/],
+      [['train', '--data', `csv:${passwd}`, '--model', 'mlp'], /config\.data\.path: passwd line 1: the header has only one column/],
+      [['train', '--data', `csv:${table}`], /model: the cnn model needs images/],
+      [['train', '--data', `csv:${table}`, '--model', 'mlp', '--train-count', '1000'], /config\.data\.trainCount: asked for 1000 examples/],
+      [['train', '--data', `cifar10:${cifar}`], /config\.data\.path: test_batch\.bin: 100 bytes is not a whole number of 3073-byte CIFAR-10 records/],
+      [['train', '--data', idx, '--model', 'cnn', '--batch-size', '4'], /config\.model: the cnn model does not fit mnist's 1×1×1 examples/],
+      [['train', '--data', 'mnist'], /config\.data\.name: MNIST is not downloaded yet/],
+      [['train', '--train-count', '64', '--batch-size', '128'], /config\.batchSize: batchSize 128 is larger than the 64 training examples/],
+      [['compare', '--data', `folder:${join(folder, 'nonexistent')}`, '--seeds', '1,2'], /arms\[0\] \(sgd\)\.config\.data\.path: image folder .* does not exist/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(args, env);
+      assert.equal(result.code, 2, `${args.join(' ')} exits 2 (stderr: ${result.stderr})`);
+      assert.match(result.stderr, message, args.join(' '));
+      assert.doesNotMatch(result.stderr, /root:x|daemon/, 'no line of the file is shown');
+    }
+    const list = await runCli(['runs', 'list', '--json'], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(JSON.parse(list.stdout).runs, [], 'no run was stored');
+  });
+});
+
+test('flag values a practitioner gets wrong are named by their flag: negative numbers, missing values, absurd learning rates', async () => {
+  const cases: [string[], RegExp][] = [
+    [['train', '--epochs', '-1'], /Invalid run configuration — epochs: epochs must be at least 1 \(from --epochs -1\)/],
+    [['train', '--lr', '-0.5'], /optimizer\.lr: Learning rate \(lr\) must be positive \(more than 0\) \(from --lr -0\.5\)/],
+    [['train', '--lr', '1e308'], /optimizer\.lr: Learning rate \(lr\) must be at most 100 .*\(from --lr 1e308\)/],
+    [['train', '--rho', '1e9'], /optimizer\.rho: Perturbation radius \(rho\) must be at most 10/],
+    [['train', '--batch-size', '-8'], /batchSize: batchSize must be at least 1 \(from --batch-size -8\)/],
+    [['train', '--epochs'], /fsam-studio: --epochs needs a value$/m],
+    [['train', '--name', '-x'], /--name needs a value; to give one that starts with a dash, write --name=VALUE/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runCli(args);
+    assert.equal(result.code, 2, `${args.join(' ')} exits 2 (stderr: ${result.stderr})`);
+    assert.match(result.stderr, message, args.join(' '));
+    assert.doesNotMatch(result.stderr, /ambiguous|argument missing/, 'not Node\'s parser wording');
+  }
+});
+
+describe('runs resume and a run that has not started', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'fsam-cli-runs-'));
+  const db = join(folder, 'studio.db');
+  const config = parseTrainConfig({ data: { name: 'shapes10', trainCount: 64, testCount: 16, size: 8, channels: 1 }, model: 'mlp', epochs: 1, batchSize: 32, optimizer: { name: 'sgd', lr: 0.05 } });
+  let failedId: number;
+  let queued: RunInfo;
+  before(() => {
+    const store = StudioStore.open(db);
+    try {
+      failedId = store.createRun({ name: 'failed once', config }).id;
+      store.setStatus(failedId, 'failed', 'the worker ended');
+      queued = store.createRun({ name: 'never started', config });
+    } finally {
+      store.close();
+    }
+  });
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  test('runs resume says what it did, not "null"', async () => {
+    const result = await runCli(['runs', 'resume', String(failedId), '--db', db]);
+    assert.equal(result.code, 0, result.stderr);
+    const [first] = result.stdout.split('\n');
+    assert.equal(first, `run ${failedId}: restarted from the beginning (no checkpoint yet)`);
+    assert.doesNotMatch(result.stdout, /: null/);
+  });
+
+  test('a run that has not started shows no training time, rather than 0', async () => {
+    assert.equal(queued.startedAt, null);
+    assert.equal(runReport(queued).trainingSeconds, null);
+    assert.match(resultsTable([queued]), /\n\s*\d+\s+SGD\s+1\s+queued\s+—\s+—\s+—\s+0\s+—\s+—$/);
+    assert.equal(trainingTime(queued), 'not started');
+    const shown = await runCli(['runs', 'show', String(queued.id), '--db', db]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^training time: not started$/m);
+    const resumed = await runCli(['runs', 'show', String(failedId), '--db', db]);
+    assert.match(resumed.stdout, /^training time: \d+\.\d s$/m, 'a run that trained shows its time');
+  });
 });

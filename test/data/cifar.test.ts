@@ -93,7 +93,7 @@ test('corrupt CIFAR files are refused, naming the file and what is wrong', async
     message: /^data_batch_3\.bin: 8219 bytes is not a whole number of 3073-byte CIFAR-10 records \(2 records and 2073 bytes left over\) — the file is truncated/,
   });
   writeFileSync(batch, encodeCifarBatch('cifar10', images(2, 0), [3, 11]));
-  await assert.rejects(loadCifarDataset(folder, 'cifar10'), { message: /^data_batch_3\.bin: record 1 has label 11; CIFAR-10 labels are 0\.\.9 — the file is corrupt/ });
+  await assert.rejects(loadCifarDataset(folder, 'cifar10'), { message: /^data_batch_3\.bin: record 1 has a label out of range; CIFAR-10 labels are 0\.\.9 — the file is corrupt/ });
   rmSync(batch);
   await assert.rejects(loadCifarDataset(folder, 'cifar10'), { message: /CIFAR-10 folder .* is missing data_batch_3\.bin; it needs data_batch_1\.bin, .*fsam-studio data get cifar10/ });
 
@@ -104,9 +104,9 @@ test('corrupt CIFAR files are refused, naming the file and what is wrong', async
   writeFileSync(join(wrong, 'test.bin'), encodeCifarBatch('cifar100', images(1, 0), [150], [1]));
   await assert.rejects(loadCifarDataset(wrong, 'cifar100'), { message: /^train\.bin: 12292 bytes is not a whole number of 3074-byte CIFAR-100 records/ });
   writeFileSync(join(wrong, 'train.bin'), encodeCifarBatch('cifar100', images(1, 0), [1], [25]));
-  await assert.rejects(loadCifarDataset(wrong, 'cifar100'), { message: /^train\.bin: record 0 has coarse label 25; CIFAR-100 coarse labels are 0\.\.19/ });
+  await assert.rejects(loadCifarDataset(wrong, 'cifar100'), { message: /^train\.bin: record 0 has a coarse label out of range; CIFAR-100 coarse labels are 0\.\.19/ });
   writeFileSync(join(wrong, 'train.bin'), encodeCifarBatch('cifar100', images(1, 0), [1], [2]));
-  await assert.rejects(loadCifarDataset(wrong, 'cifar100'), { message: /^test\.bin: record 0 has fine label 150; CIFAR-100 fine labels are 0\.\.99/ });
+  await assert.rejects(loadCifarDataset(wrong, 'cifar100'), { message: /^test\.bin: record 0 has a fine label out of range; CIFAR-100 fine labels are 0\.\.99/ });
   writeFileSync(join(wrong, 'test.bin'), new Uint8Array(0));
   await assert.rejects(loadCifarDataset(wrong, 'cifar100'), { message: /^test\.bin: the file is empty/ });
 });

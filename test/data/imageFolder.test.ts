@@ -96,7 +96,7 @@ test('train/ and test/ subfolders are used as the split', async () => {
   assert.deepEqual(Array.from(dataset.test.labels), [1]);
   assert.match(dataset.source, /train\/ and test\/ as given/);
   writePng(join(folder, 'test', 'bird', 'y.png'), 5, 5, () => RED);
-  await assert.rejects(loadDataset({ name: 'folder', path: folder }), { message: /test has class folders that train\/ does not have: bird/ });
+  await assert.rejects(loadDataset({ name: 'folder', path: folder }), { message: /test has 1 class folder that train\/ does not have/ });
 });
 
 test('corrupt images are refused with the file named; empty classes and bad layouts too', async () => {
@@ -114,13 +114,13 @@ test('corrupt images are refused with the file named; empty classes and bad layo
   writeFileSync(join(folder, 'b', '2.jpg'), jpg.subarray(0, Math.floor(jpg.length / 3)));
   await assert.rejects(loadImageFolderDataset(folder, { size: 4 }), { message: /^b\/2\.jpg: cannot decode the JPEG image \(.+\); the file is corrupt or truncated/ });
   writeFileSync(join(folder, 'b', '2.jpg'), 'GIF89a pretending');
-  await assert.rejects(loadImageFolderDataset(folder, { size: 4 }), { message: /^b\/2\.jpg: not a PNG or JPEG image \(it starts with bytes 47 49 46 38\)/ });
+  await assert.rejects(loadImageFolderDataset(folder, { size: 4 }), { message: /^b\/2\.jpg: not a PNG or JPEG image \(it looks like a GIF image\)/ });
   rmSync(join(folder, 'b', '2.jpg'));
 
   mkdirSync(join(folder, 'empty'));
   writeFileSync(join(folder, 'empty', 'readme.md'), 'nothing here');
-  await assert.rejects(loadImageFolderDataset(folder, { size: 4 }), { message: /image folder .*empty holds no \.png, \.jpg or \.jpeg files; add images of class "empty"/ });
+  await assert.rejects(loadImageFolderDataset(folder, { size: 4 }), { message: /image folder .*corrupt: 1 of its 3 class subfolders holds no \.png, \.jpg or \.jpeg files \(number 3 in name order\)/ });
   await assert.rejects(loadImageFolderDataset(join(folder, 'a'), { size: 4 }), { message: /has no class subfolders; it needs one subfolder per class/ });
   await assert.rejects(loadDataset({ name: 'folder' }), { message: /dataset\.path: the "folder" data set needs path/ });
-  assert.throws(() => decodeImage(new Uint8Array(0), 'x.png'), { message: /^x\.png: not a PNG or JPEG image \(it starts with bytes nothing: the file is empty\)/ });
+  assert.throws(() => decodeImage(new Uint8Array(0), 'x.png'), { message: /^x\.png: not a PNG or JPEG image \(the file is empty\)/ });
 });

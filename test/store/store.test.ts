@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { EpochMetrics, StepMetrics } from '../../app/api/types.js';
-import { SCHEMA_VERSION, StoreVersionError } from '../../app/store/database.js';
+import { SCHEMA_VERSION, StoreDamagedError, StoreVersionError } from '../../app/store/database.js';
 import { applicationDataFolder, filesFolderFor, resolveDatabasePath } from '../../app/platform/location.js';
 import { StudioStore } from '../../app/store/store.js';
 import { parseTrainConfig, type TrainConfig } from '../../app/training/config.js';
@@ -190,6 +190,84 @@ describe('opening the file', () => {
         return true;
       },
     );
+  });
+});
+
+describe('refused stores leave nothing beside them, and a damaged store is called damaged', () => {
+  const sidecars = (path: string) => [`${path}-wal`, `${path}-shm`, `${path}-journal`].filter((file) => existsSync(file));
+
+  /** A real store with a few runs, closed (its -wal and -shm removed by the last connection). */
+  function realStore(name: string): string {
+    const path = freshPath(name);
+    withStore(path, (store) => {
+      for (let i = 0; i < 40; i++) store.createRun({ name: `run ${i} ${'x'.repeat(200)}`, config: sgdConfig });
+    });
+    assert.deepEqual(sidecars(path), [], 'a closed store has no -wal or -shm');
+    return path;
+  }
+
+  test('a newer store in WAL mode is refused without -wal or -shm appearing beside it', () => {
+    const path = freshPath('newer-wal');
+    const writer = new Database(path);
+    writer.pragma('journal_mode = WAL');
+    writer.exec('CREATE TABLE future (x INTEGER); INSERT INTO future VALUES (1);');
+    writer.pragma('user_version = 99');
+    writer.close();
+    assert.deepEqual(sidecars(path), []);
+    const hash = sha256(path);
+    assert.throws(() => StudioStore.open(path), StoreVersionError);
+    assert.deepEqual(sidecars(path), [], 'no -wal or -shm left by the refusal');
+    assert.equal(sha256(path), hash);
+  });
+
+  test('another program\'s SQLite file in WAL mode is refused without -wal or -shm appearing beside it', () => {
+    const path = freshPath('foreign-wal');
+    const writer = new Database(path);
+    writer.pragma('journal_mode = WAL');
+    writer.exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('theirs');");
+    writer.close();
+    const hash = sha256(path);
+    assert.throws(() => StudioStore.open(path), /is not an F-SAM Studio store \(it holds tables of another program\)/);
+    assert.deepEqual(sidecars(path), []);
+    assert.equal(sha256(path), hash);
+  });
+
+  const damages: [string, (path: string) => void][] = [
+    ['cut short after its first page', (path) => truncateSync(path, 4096)],
+    ['with its first page garbled after the header', (path) => {
+      const bytes = readFileSync(path);
+      randomBytes(4096 - 100).copy(bytes, 100);
+      writeFileSync(path, bytes);
+    }],
+    ['with every page after the first garbled', (path) => {
+      const bytes = readFileSync(path);
+      randomBytes(bytes.length - 4096).copy(bytes, 4096);
+      writeFileSync(path, bytes);
+    }],
+  ];
+  for (const [what, damage] of damages) {
+    test(`a store ${what} is called damaged, named, and left as it is`, () => {
+      const path = realStore(`damaged-${what.replace(/\W+/g, '-')}`);
+      damage(path);
+      const hash = sha256(path);
+      assert.throws(
+        () => StudioStore.open(path),
+        (error: unknown) => {
+          assert.ok(error instanceof StoreDamagedError, `expected a StoreDamagedError, got ${String(error)}`);
+          assert.ok(error.message.startsWith(`${path} is a damaged F-SAM Studio store (`), error.message);
+          assert.doesNotMatch(error.message, /not an F-SAM Studio store/);
+          assert.match(error.message, /left untouched — restore it from a backup/);
+          return true;
+        },
+      );
+      assert.equal(sha256(path), hash, 'the damaged file keeps its bytes');
+      assert.deepEqual(sidecars(path), [], 'no -wal or -shm left beside it');
+    });
+  }
+
+  test('a healthy store still opens after the checks, and keeps its runs', () => {
+    const path = realStore('healthy');
+    withStore(path, (store) => assert.equal(store.listRuns().length, 40));
   });
 });
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { analysisOptionsSchema } from '../../analysis/options.js';
 import type { AnalysisInfo, AnalysisOptions, AnalysisResult } from '../../domain/analysis.js';
 import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP } from '../session.js';
+import { joinNegativeValues, usageErrorFrom } from '../args.js';
 import { UsageError } from '../usage.js';
 import { parseOrProblems } from '../../validation.js';
 
@@ -46,15 +47,11 @@ ${STORE_FLAGS_HELP}`;
 
 function parseFlags(args: string[]) {
   const numberFlags = Object.fromEntries(Object.values(FLAGS).map((flag) => [flag, { type: 'string' as const }]));
+  const options = { ...STORE_FLAGS, ...numberFlags, split: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
   try {
-    return parseArgs({
-      args,
-      options: { ...STORE_FLAGS, ...numberFlags, split: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    });
+    return parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw usageErrorFrom(error);
   }
 }
 

@@ -7,6 +7,7 @@ import { BENCHMARK_MODELS, benchmarkSteps, stepRatios } from '../../training/ben
 import { parseOptimizerList } from '../runOptions.js';
 import { describeQuickPreset, timeQuickPreset } from '../quickPresetBench.js';
 import { formatTable } from '../table.js';
+import { joinNegativeValues, usageErrorFrom } from '../args.js';
 import { UsageError } from '../usage.js';
 
 export const BENCH_HELP = `fsam-studio bench — how fast a training step is on this machine
@@ -46,24 +47,21 @@ function fraction(flag: string, value: string | undefined, fallback: number): nu
 export async function benchCommand(args: string[]): Promise<number> {
   let flags;
   try {
-    flags = parseArgs({
-      args,
-      options: {
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        steps: { type: 'string' },
-        warmup: { type: 'string' },
-        'batch-size': { type: 'string' },
-        models: { type: 'string' },
-        optimizers: { type: 'string' },
-        'quick-preset': { type: 'boolean' },
-        'quick-scale': { type: 'string' },
-        backend: { type: 'string' },
-      },
-      strict: true,
-    }).values;
+    const options = {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      steps: { type: 'string' },
+      warmup: { type: 'string' },
+      'batch-size': { type: 'string' },
+      models: { type: 'string' },
+      optimizers: { type: 'string' },
+      'quick-preset': { type: 'boolean' },
+      'quick-scale': { type: 'string' },
+      backend: { type: 'string' },
+    } as const;
+    flags = parseArgs({ args: joinNegativeValues(args, options), options, strict: true }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw usageErrorFrom(error);
   }
   if (flags.help) {
     console.log(BENCH_HELP);

@@ -5,6 +5,7 @@ import { DOWNLOADABLE_DATASETS, isDownloadable } from '../../data/download/catal
 import { CACHE_ENV, listCachedDatasets, resolveDataCache } from '../../data/download/cache.js';
 import { CHECKSUMS_ENV, downloadDataset, MIRROR_ENV, readChecksumFile, type DownloadProgress } from '../../data/download/download.js';
 import { formatTable } from '../table.js';
+import { joinNegativeValues, usageErrorFrom } from '../args.js';
 import { UsageError } from '../usage.js';
 
 export const DATA_HELP = `fsam-studio data — public data sets, downloaded once and kept in a cache
@@ -138,9 +139,9 @@ function listCommand(flags: { cache?: string; json?: boolean }): number {
 export async function dataCommand(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(args, FLAGS), options: FLAGS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message} (fsam-studio data --help)`);
+    throw usageErrorFrom(error, ' (fsam-studio data --help)');
   }
   const { values, positionals } = parsed;
   const [action, ...rest] = positionals;

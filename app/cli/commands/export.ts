@@ -7,6 +7,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../../api/types.js';
 import { writeFile, type WrittenFile } from '../../export/modelFiles.js';
 import { comparisonReport, DEFAULT_FILE_NAMES, exportRunTo } from '../../export/runExport.js';
 import { openSession, STORE_FLAGS, STORE_FLAGS_HELP } from '../session.js';
+import { joinNegativeValues, usageErrorFrom } from '../args.js';
 import { UsageError } from '../usage.js';
 
 export const EXPORT_HELP = `fsam-studio export — a run's trained model, metrics or report as files
@@ -43,14 +44,10 @@ function refuseOverwrite(path: string, force: boolean): void {
 export async function exportCommand(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      options: { ...STORE_FLAGS, format: { type: 'string' }, out: { type: 'string' }, comparison: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    });
+    const options = { ...STORE_FLAGS, format: { type: 'string' }, out: { type: 'string' }, comparison: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+    parsed = parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw usageErrorFrom(error);
   }
   const { values: flags, positionals } = parsed;
   if (flags.help) {

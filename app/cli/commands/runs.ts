@@ -1,10 +1,11 @@
 /** `runs list|show|resume|delete`: read and manage the runs kept in the store. */
 import { parseArgs } from 'node:util';
 import type { RunDetail, RunInfo } from '../../api/types.js';
-import { resultsTable, runReport } from '../reports.js';
-import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP } from '../session.js';
+import { resultsTable, runReport, trainingTime } from '../reports.js';
+import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP, type Session } from '../session.js';
 import { fixed, formatTable, percent } from '../table.js';
 import { UsageError } from '../usage.js';
+import { joinNegativeValues, usageErrorFrom } from '../args.js';
 
 export const RUNS_HELP = `fsam-studio runs — the runs kept in the store
 
@@ -29,9 +30,10 @@ function time(ms: number | null): string {
 export async function runsCommand(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...STORE_FLAGS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    const options = { ...STORE_FLAGS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+    parsed = parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw usageErrorFrom(error);
   }
   const { values: flags, positionals } = parsed;
   const [action, ...ids] = positionals;
@@ -63,7 +65,7 @@ export async function runsCommand(args: string[]): Promise<number> {
       }
       case 'resume': {
         const run = await service.resumeRun(runIds[0]!);
-        if (!json) console.log(`run ${run.id}: ${run.message}`);
+        if (!json) console.log(`run ${run.id}: ${await resumeMessage(service, run)}`);
         const ended = await session.follow(run, `run ${run.id} ${run.arm ?? run.config.optimizer.name}`, json);
         if (json) console.log(JSON.stringify({ database: service.store.path, runs: [runReport(ended)] }, null, 2));
         else console.log(`\n${resultsTable([ended])}`);
@@ -82,6 +84,17 @@ export async function runsCommand(args: string[]): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+/**
+ * What resuming did ("resumed from the checkpoint after step 40"): the run may already be running, with no
+ * message of its own, by the time resumeRun returns; the queued transition that resuming recorded has it.
+ */
+async function resumeMessage(service: Session['service'], run: RunInfo): Promise<string> {
+  if (run.message) return run.message;
+  const { transitions } = await service.getRun(run.id);
+  const said = [...transitions].reverse().find((transition) => transition.message);
+  return said?.message ?? `${run.status === 'running' ? 'resumed' : run.status}`;
 }
 
 function listTable(runs: RunInfo[]): string {
@@ -107,6 +120,7 @@ function describeRun({ run, epochs, transitions, files }: RunDetail): string {
     `status: ${run.status}${run.message ? ` — ${run.message}` : ''}`,
     `backend: ${run.backend ?? '—'} ${run.device ? `(${run.device})` : ''}`,
     `progress: ${run.step}/${run.totalSteps ?? '?'} steps, ${run.epochsDone}/${run.config.epochs} epochs, ${fixed(run.stepsPerSecond, 2)} steps/s`,
+    `training time: ${trainingTime(run)}`,
     run.comparisonId !== null ? `comparison: ${run.comparisonId} (arm ${run.arm})` : '',
     `config: ${JSON.stringify(run.config)}`,
     ...(run.configProblem !== undefined ? [`config problem: ${run.configProblem}`] : []),

@@ -9,6 +9,7 @@ import { buildRunConfig, parseOptimizerList, parseSeedList, RUN_FLAGS, RUN_FLAGS
 import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP, type Session } from '../session.js';
 import { describeComparison, resultsTable, runReport } from '../reports.js';
 import { UsageError } from '../usage.js';
+import { joinNegativeValues, usageErrorFrom } from '../args.js';
 
 export const TRAIN_HELP = `fsam-studio train — train one model, keep the run in the store, print its results
 
@@ -51,12 +52,13 @@ Example:
 type ExtraFlags = Record<string, { type: 'string' }>;
 
 export function parseFlags<Extra extends ExtraFlags>(args: string[], extra: Extra) {
+  const options = { ...RUN_FLAGS, ...STORE_FLAGS, ...extra };
   try {
-    return parseArgs({ args, options: { ...RUN_FLAGS, ...STORE_FLAGS, ...extra }, strict: true, allowPositionals: false }).values as ReturnType<
+    return parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: false }).values as ReturnType<
       typeof parseArgs<{ options: typeof RUN_FLAGS & typeof STORE_FLAGS }>
     >['values'] & { [K in keyof Extra]?: string };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw usageErrorFrom(error);
   }
 }
 
@@ -68,9 +70,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const json = Boolean(flags.json);
   const session = openSession(flags);
   try {
+    // refused (exit 2, the field named) before the backend starts: the service checks the data first
+    const run = await session.service.startRun({ name: flags.name, config });
     const info = await session.service.info();
     if (!json) console.log(`backend: ${info.backend.name} — ${info.backend.device}\nstore: ${info.databasePath}`);
-    const run = await session.service.startRun({ name: flags.name, config });
     const ended = await session.follow(run, `run ${run.id} ${config.optimizer.name}`, json);
     if (json) console.log(JSON.stringify({ backend: info.backend.name, device: info.backend.device, database: info.databasePath, runs: [runReport(ended)] }, null, 2));
     else console.log(`\n${resultsTable([ended])}`);
@@ -94,8 +97,6 @@ export async function compareCommand(args: string[]): Promise<number> {
   const json = Boolean(flags.json);
   const session = openSession(flags);
   try {
-    const info = await session.service.info();
-    if (!json) console.log(`backend: ${info.backend.name} — ${info.backend.device}\nstore: ${info.databasePath}`);
     const detail = await session.service.createComparison({
       name: flags.name ?? `${optimizers.join(' vs ')} · ${base.model} · ${base.data.name}`,
       config: base,
@@ -103,6 +104,8 @@ export async function compareCommand(args: string[]): Promise<number> {
       seeds: seeds ?? [base.seed],
       baseline,
     });
+    const info = await session.service.info();
+    if (!json) console.log(`backend: ${info.backend.name} — ${info.backend.device}\nstore: ${info.databasePath}`);
     const ended: RunInfo[] = [];
     for (const run of detail.runs) {
       if (session.interrupted) break;

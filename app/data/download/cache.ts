@@ -41,12 +41,26 @@ export function readMarker(cache: string, name: DownloadableDataset): CompleteMa
   }
 }
 
+/** Bytes under `folder`; entries that cannot be read (a broken link, no permission) count as 0 rather than fail the listing. */
 function folderBytes(folder: string): number {
-  if (!existsSync(folder)) return 0;
+  let entries;
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
   let total = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+  for (const entry of entries) {
     const path = join(folder, entry.name);
-    total += entry.isDirectory() ? folderBytes(path) : statSync(path).size;
+    if (entry.isDirectory()) {
+      total += folderBytes(path);
+      continue;
+    }
+    try {
+      total += statSync(path).size;
+    } catch {
+      // not counted
+    }
   }
   return total;
 }

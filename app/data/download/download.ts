@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { CATALOG, fileUrl, type Checksum, type DownloadableDataset, type RemoteFile } from './catalog.js';
 import { COMPLETE_MARKER, datasetCacheFolder, readMarker, type CompleteMarker } from './cache.js';
 import { extractTarGz } from './tar.js';
+import { describeFsError, describeJsonError } from '../fileErrors.js';
 import { parseOrProblems } from '../../validation.js';
 import type { DatasetDownloadProgress } from '../../domain/index.js';
 
@@ -65,7 +66,9 @@ export function readChecksumFile(path: string): Record<string, Checksum> {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`checksum file ${path}: cannot read it as JSON (${(error as Error).message})`);
+    // V8's JSON errors quote the text; the code or the position is enough to find the problem
+    const why = (error as NodeJS.ErrnoException).code !== undefined ? describeFsError(error) : describeJsonError(error);
+    throw new Error(`checksum file ${path}: cannot read it as JSON (${why})`);
   }
   const parsed = parseOrProblems(checksumFileSchema, raw, { whole: 'the file' });
   if (!parsed.ok) {
