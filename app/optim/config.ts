@@ -32,7 +32,7 @@ export const optimizerConfigSchema = z
     name: z.enum(OPTIMIZER_NAMES, { error: `optimizer must be one of ${OPTIMIZER_NAMES.map((name) => `"${name}"`).join(', ')}` }),
     base: z.enum(['sgd', 'adamw'], { error: 'The base optimizer must be "sgd" or "adamw"' }).default('sgd'),
     lr: setting('Learning rate (lr)')
-      .gt(0, { error: 'Learning rate (lr) must be positive (more than 0)' })
+      .gt(0, { error: 'Learning rate must be greater than 0' })
       .max(100, { error: 'Learning rate (lr) must be at most 100 (usual values: 0.01–0.5 with SGD, 0.0001–0.01 with AdamW)' }),
     momentum: setting('Momentum').min(0, { error: 'Momentum must be at least 0' }).max(1, { error: 'Momentum must be at most 1 (usually 0.9)' }).default(0.9),
     weightDecay: setting('Weight decay').min(0, { error: 'Weight decay must be at least 0' }).max(1, { error: 'Weight decay must be at most 1 (usually 5e-4 with SGD, 0.01–0.1 with AdamW)' }).default(5e-4),
@@ -42,13 +42,13 @@ export const optimizerConfigSchema = z
     epsilon: setting('AdamW epsilon').gt(0, { error: 'AdamW epsilon must be greater than 0' }).max(1, { error: 'AdamW epsilon must be at most 1 (usually 1e-8)' }).default(1e-8),
     /** Radius of the perturbation ball. */
     rho: setting('Perturbation radius (rho)')
-      .gt(0, { error: 'Perturbation radius (rho) must be greater than 0' })
+      .gt(0, { error: 'ρ (rho) must be greater than 0' })
       .max(10, { error: 'Perturbation radius (rho) must be at most 10 (usual values: 0.01–0.2 for SAM, 0.5–2 for ASAM)' })
       .default(0.05),
     /** F-SAM: how much of the EMA (the full-gradient estimate) is removed from the perturbation direction. */
     sigma: setting('F-SAM sigma').min(0, { error: 'F-SAM sigma must be at least 0' }).max(10, { error: 'F-SAM sigma must be at most 10 (usually 1)' }).default(1),
     /** F-SAM, and SAM along the full-gradient EMA: decay of the average of past mini-batch gradients. */
-    lambda: setting('EMA decay (lambda)').min(0, { error: 'EMA decay (lambda) must be at least 0' }).lt(1, { error: 'EMA decay (lambda) is too big: it must be less than 1 (usually 0.6–0.95)' }).default(0.6),
+    lambda: setting('EMA decay (lambda)').min(0, { error: 'EMA decay (lambda) must be at least 0' }).lt(1, { error: 'λ (lambda) must be less than 1' }).default(0.6),
     /** ASAM: scale the perturbation by w² (element-wise), making it invariant to weight rescaling. */
     adaptive: z.boolean({ error: 'adaptive must be true or false' }).default(false),
     /** SAM only: which part of the gradient the perturbation follows (see PERTURBATION_DIRECTIONS). */

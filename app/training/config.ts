@@ -11,7 +11,7 @@ import { modelNameSchema } from '../models/zoo.js';
 import { optimizerConfigSchema } from '../optim/config.js';
 import { scheduleSchema } from './schedule.js';
 
-/** A whole-number setting whose every message names it and its range ("epochs must be at least 1"). */
+/** A whole-number setting whose every message names it as the form labels it, and its range ("Epochs must be at least 1"). */
 function wholeNumber(field: string, min: number, max: number) {
   return z
     .number({ error: `${field} must be a number` })
@@ -24,13 +24,13 @@ export const trainConfigSchema = z.strictObject({
   data: datasetSpecSchema.default({ name: 'shapes10' }),
   model: modelNameSchema.default('cnn'),
   optimizer: optimizerConfigSchema,
-  epochs: wholeNumber('epochs', 1, 10_000).default(3),
-  batchSize: wholeNumber('batchSize', 1, 8192).default(128),
+  epochs: wholeNumber('Epochs', 1, 10_000).default(3),
+  batchSize: wholeNumber('Batch size', 1, 8192).default(128),
   schedule: scheduleSchema.default({ kind: 'cosine' }),
   /** One seed decides the initial weights, the batch order and (later) augmentation: runs of one seed are paired. */
-  seed: wholeNumber('seed', 0, 2 ** 31 - 1).default(1),
+  seed: wholeNumber('Seed', 0, 2 ** 31 - 1).default(1),
   /** How many training examples to score at each epoch's end for train loss and accuracy (0: all). */
-  trainEvalCount: wholeNumber('trainEvalCount', 0, 10_000_000).default(2000),
+  trainEvalCount: wholeNumber('Train examples scored', 0, 10_000_000).default(2000),
   /** Synthetic noise on the training labels (absent: none). Drawn from the run's seed: paired across optimizers. */
   labelNoise: labelNoiseSchema.optional(),
   /** Training-time augmentation (absent: none). Drawn from (seed, step): paired across optimizers, exact on resume. */

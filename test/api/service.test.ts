@@ -404,8 +404,8 @@ describe('StudioService: a config its data cannot train is refused before anythi
   test('optimizer numbers outside a practitioner\'s range are refused, the setting named in words', async () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ lr: 1e308 }, 'optimizer.lr', /^Learning rate \(lr\) must be at most 100/],
-      [{ lr: 0 }, 'optimizer.lr', /^Learning rate \(lr\) must be positive \(more than 0\)$/],
-      [{ lr: 0.1, lambda: 1 }, 'optimizer.lambda', /^EMA decay \(lambda\) is too big: it must be less than 1/],
+      [{ lr: 0 }, 'optimizer.lr', /^Learning rate must be greater than 0$/],
+      [{ lr: 0.1, lambda: 1 }, 'optimizer.lambda', /^λ \(lambda\) must be less than 1/],
       [{ lr: Number.POSITIVE_INFINITY }, 'optimizer.lr', /^Learning rate \(lr\) must be a number$/],
       [{ lr: 0.1, rho: 1e308 }, 'optimizer.rho', /^Perturbation radius \(rho\) must be at most 10/],
       [{ lr: 0.1, weightDecay: 5 }, 'optimizer.weightDecay', /^Weight decay must be at most 1/],
@@ -421,7 +421,7 @@ describe('StudioService: a config its data cannot train is refused before anythi
     }
     const epochs = await service.checkConfig({ optimizer: { name: 'sgd', lr: 0.1 }, epochs: -1 });
     assert.ok(!epochs.ok);
-    assert.deepEqual(epochs.problems, [{ field: 'epochs', message: 'epochs must be at least 1' }]);
+    assert.deepEqual(epochs.problems, [{ field: 'epochs', message: 'Epochs must be at least 1' }]);
   });
 
   test('a config whose data fits passes the same checks', async () => {

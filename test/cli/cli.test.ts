@@ -161,11 +161,11 @@ describe('a config its data cannot train is refused before anything is stored (e
 
 test('flag values a practitioner gets wrong are named by their flag: negative numbers, missing values, absurd learning rates', async () => {
   const cases: [string[], RegExp][] = [
-    [['train', '--epochs', '-1'], /Invalid run configuration — epochs: epochs must be at least 1 \(from --epochs -1\)/],
-    [['train', '--lr', '-0.5'], /optimizer\.lr: Learning rate \(lr\) must be positive \(more than 0\) \(from --lr -0\.5\)/],
+    [['train', '--epochs', '-1'], /Invalid run configuration — epochs: Epochs must be at least 1 \(from --epochs -1\)/],
+    [['train', '--lr', '-0.5'], /optimizer\.lr: Learning rate must be greater than 0 \(from --lr -0\.5\)/],
     [['train', '--lr', '1e308'], /optimizer\.lr: Learning rate \(lr\) must be at most 100 .*\(from --lr 1e308\)/],
     [['train', '--rho', '1e9'], /optimizer\.rho: Perturbation radius \(rho\) must be at most 10/],
-    [['train', '--batch-size', '-8'], /batchSize: batchSize must be at least 1 \(from --batch-size -8\)/],
+    [['train', '--batch-size', '-8'], /batchSize: Batch size must be at least 1 \(from --batch-size -8\)/],
     [['train', '--epochs'], /fsam-studio: --epochs needs a value$/m],
     [['train', '--name', '-x'], /--name needs a value; to give one that starts with a dash, write --name=VALUE/],
   ];

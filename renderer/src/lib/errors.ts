@@ -56,5 +56,7 @@ export function practitionerMessage(label: string, message: string, options: { s
     if (match !== null) return write(label, ...match.slice(1).map((group) => group ?? ''));
   }
   if (/^must\b/.test(text)) return `${label} ${text}`;
-  return options.standalone ? `${label}: ${text}` : text;
+  // a text that already names its field ("Batch size must be a whole number") needs no label in front
+  const named = text.toLowerCase().startsWith(label.toLowerCase());
+  return options.standalone && !named ? `${label}: ${text}` : text;
 }
