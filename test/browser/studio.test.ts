@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { openStudio } from '../support/browser.js';
 import { backendSkipReason } from '../../renderer/src/lib/backends.js';
-import { storeComparison } from '../support/comparisons.js';
+import { storeMidwayComparison } from '../support/comparisons.js';
 import { chartPoints, openRunUntilDrawn, storeLongRun, watchFourRunsStreaming } from '../support/interfaceScenarios.js';
 import { tinyRunConfig } from '../support/runs.js';
 
@@ -196,16 +196,7 @@ test('a comparison part-way through: SAM provisional, F-SAM interrupted and apar
   const { page, service } = studio;
   try {
     // issue 13's case, written into the store as the run manager would have: no training needed
-    const { comparisonId, runIds } = storeComparison(service.store, {
-      name: 'mid-way',
-      arms: ['sgd', 'sam', 'fsam'],
-      seeds: [1],
-      runs: [
-        { arm: 'sgd', seed: 1, status: 'completed', accuracies: [0.7, 0.8, 0.84] },
-        { arm: 'sam', seed: 1, status: 'running', accuracies: [0.508] },
-        { arm: 'fsam', seed: 1, status: 'interrupted', accuracies: [0.6, 0.7] },
-      ],
-    });
+    const { comparisonId, runIds } = storeMidwayComparison(service.store, 'mid-way');
     const sam = runIds.get('sam/1')!;
     const fsam = runIds.get('fsam/1')!;
     await page.evaluate((id) => (location.hash = `#/comparison/${id}`), comparisonId);

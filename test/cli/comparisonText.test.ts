@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { StudioService } from '../../app/api/service.js';
 import { describeComparison, resultsTable } from '../../app/cli/reports.js';
 import { runCli } from '../support/cli.js';
-import { storeComparison } from '../support/comparisons.js';
+import { storeComparison, storeMidwayComparison } from '../support/comparisons.js';
 import { temporaryFolder } from '../support/runs.js';
 
 const folder = temporaryFolder('fsam-compare-text-');
@@ -27,16 +27,7 @@ after(async () => {
 });
 
 test('mid-way: SAM provisional with its progress, F-SAM interrupted and listed apart, no Δ against them, no winner', async () => {
-  const { comparisonId, runIds } = storeComparison(service.store, {
-    name: 'mid-way',
-    arms: ['sgd', 'sam', 'fsam'],
-    seeds: [1],
-    runs: [
-      { arm: 'sgd', seed: 1, status: 'completed', accuracies: [0.7, 0.8, 0.84] },
-      { arm: 'sam', seed: 1, status: 'running', accuracies: [0.508] },
-      { arm: 'fsam', seed: 1, status: 'interrupted', accuracies: [0.6, 0.7], message: 'the process training this run ended before it did' },
-    ],
-  });
+  const { comparisonId, runIds } = storeMidwayComparison(service.store, 'mid-way', 'the process training this run ended before it did');
   const detail = await service.getComparison(comparisonId);
   const text = describeComparison(detail);
 

@@ -15,7 +15,7 @@ import { batchToFloat } from '../../app/data/index.js';
 import { initBackend } from '../../app/engine/backend.js';
 import { loadTrainedModel } from '../../app/training/trainedModel.js';
 import { ConfigError, NotFoundError, StateError } from '../../app/validation.js';
-import { storeComparison } from '../support/comparisons.js';
+import { storeMidwayComparison } from '../support/comparisons.js';
 import { maxAbsDifference, predictWithLayersModel, predictWithOnnxRuntime } from '../support/exports.js';
 import { temporaryFolder, TINY_DATA } from '../support/runs.js';
 
@@ -202,16 +202,7 @@ describe('a comparison report', () => {
 describe('a comparison report while runs are unfinished (issue 13)', () => {
   test('a running arm is provisional, an interrupted run is listed apart, and there is no winner', async () => {
     // the observed case: SGD finished at 84 %, SAM still training (50.8 % after 1 of 3 epochs), F-SAM interrupted after 2
-    const { comparisonId, runIds } = storeComparison(service.store, {
-      name: 'SGD vs SAM vs F-SAM, mid-way',
-      arms: ['sgd', 'sam', 'fsam'],
-      seeds: [1],
-      runs: [
-        { arm: 'sgd', seed: 1, status: 'completed', accuracies: [0.7, 0.8, 0.84] },
-        { arm: 'sam', seed: 1, status: 'running', accuracies: [0.508] },
-        { arm: 'fsam', seed: 1, status: 'interrupted', accuracies: [0.6, 0.7], message: 'the process training this run ended before it did' },
-      ],
-    });
+    const { comparisonId, runIds } = storeMidwayComparison(service.store, 'SGD vs SAM vs F-SAM, mid-way', 'the process training this run ended before it did');
     const { results } = await service.getComparison(comparisonId);
     assert.equal(results.winner, null);
     const html = readFileSync(single(await service.exportComparison({ comparisonId })).path, 'utf8');

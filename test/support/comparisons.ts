@@ -46,6 +46,23 @@ export function storeComparison(store: StudioStore, options: { name: string; arm
   return { comparisonId, runIds };
 }
 
+/**
+ * Issue 13's case, the comparison caught mid-way: SGD completed at 84 %, SAM still training (50.8 % after 1
+ * of 3 epochs), F-SAM interrupted after 2 of 3 epochs (with `interruptedMessage` as its status message).
+ */
+export function storeMidwayComparison(store: StudioStore, name: string, interruptedMessage?: string): StoredComparison {
+  return storeComparison(store, {
+    name,
+    arms: ['sgd', 'sam', 'fsam'],
+    seeds: [1],
+    runs: [
+      { arm: 'sgd', seed: 1, status: 'completed', accuracies: [0.7, 0.8, 0.84] },
+      { arm: 'sam', seed: 1, status: 'running', accuracies: [0.508] },
+      { arm: 'fsam', seed: 1, status: 'interrupted', accuracies: [0.6, 0.7], ...(interruptedMessage === undefined ? {} : { message: interruptedMessage }) },
+    ],
+  });
+}
+
 function steps(epoch: number, optimizer: OptimizerName): StepMetrics[] {
   const perturbs = optimizer !== 'sgd';
   return Array.from({ length: STEPS_PER_EPOCH }, (_, index) => {

@@ -4,7 +4,7 @@
  * shadow or band), colours read from the theme's CSS variables.
  */
 import { Chart, Decimation, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
-import type { ChartDataset, ChartOptions } from 'chart.js';
+import type { ChartDataset, ChartOptions, TooltipItem } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import { withAlpha } from './colors.js';
 import type { ChartLine, ChartPoint, LineRole, XAxisMode } from './curves.js';
@@ -45,16 +45,39 @@ export interface LineChartSettings {
   onViewChange: () => void;
 }
 
-export function createLineChart(canvas: HTMLCanvasElement, settings: LineChartSettings): LineChart {
-  const options: ChartOptions<'line'> = {
+/**
+ * What every chart of the studio shares: drawn at once (no animation), sized by its container, fed {x, y}
+ * numbers that need no parsing, and a tooltip for the nearest x. A new object each call: chart.js may write
+ * into the options it was given.
+ */
+export function baseLineOptions() {
+  return {
     animation: false,
     responsive: true,
     maintainAspectRatio: false,
-    // the data already is {x, y} numbers sorted by x: no parsing, and decimation needs exactly that
     parsing: false,
+    interaction: { mode: 'nearest', axis: 'x', intersect: false },
+  } as const satisfies ChartOptions<'line'>;
+}
+
+type LegendLabels = NonNullable<NonNullable<NonNullable<ChartOptions<'line'>['plugins']>['legend']>['labels']>;
+
+/** The legend every chart shares: at the top right, short flat swatches; `labels` adds to or overrides them. */
+export function topLegend(labels: LegendLabels = {}) {
+  return { display: true, position: 'top', align: 'end', labels: { boxWidth: 10, boxHeight: 2, ...labels } } as const;
+}
+
+/** A tooltip line: the dataset's label and the point's y, as `format` writes it. */
+export function tooltipLabel(format: (value: number) => string) {
+  return (item: TooltipItem<'line'>) => `${item.dataset.label ?? ''}: ${format(item.parsed.y ?? Number.NaN)}`;
+}
+
+export function createLineChart(canvas: HTMLCanvasElement, settings: LineChartSettings): LineChart {
+  const options: ChartOptions<'line'> = {
+    ...baseLineOptions(),
+    // the data already is {x, y} numbers sorted by x: no parsing (above), and decimation needs exactly that
     normalized: true,
     spanGaps: true,
-    interaction: { mode: 'nearest', axis: 'x', intersect: false },
     elements: { point: { radius: 0, hitRadius: 4, hoverRadius: 3 }, line: { borderWidth: 1.75 } },
     scales: {
       x: { type: 'linear', title: { display: true, text: X_AXIS_TITLES[settings.xMode] }, ticks: { maxTicksLimit: 7, maxRotation: 0 } },
@@ -63,10 +86,7 @@ export function createLineChart(canvas: HTMLCanvasElement, settings: LineChartSe
     plugins: {
       decimation: { enabled: true, algorithm: 'lttb' },
       legend: {
-        display: true,
-        position: 'top',
-        align: 'end',
-        labels: { boxWidth: 10, boxHeight: 2, padding: 8, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0] as LineDataset).role === 'main' },
+        ...topLegend({ padding: 8, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0] as LineDataset).role === 'main' }),
         onClick: (_event, item, legend) => {
           const dataset = legend.chart.data.datasets[item.datasetIndex ?? 0] as LineDataset | undefined;
           if (dataset !== undefined) settings.onLegendToggle(dataset.group);
@@ -76,7 +96,7 @@ export function createLineChart(canvas: HTMLCanvasElement, settings: LineChartSe
         filter: (item) => (item.dataset as LineDataset).role === 'main',
         callbacks: {
           title: (items) => (items.length > 0 ? formatXValue(currentXMode(items[0]!.chart as LineChart), items[0]!.parsed.x ?? 0) : ''),
-          label: (item) => `${item.dataset.label ?? ''}: ${formatValue(settings.kind, item.parsed.y ?? Number.NaN)}`,
+          label: tooltipLabel((value) => formatValue(settings.kind, value)),
         },
       },
       zoom: {
@@ -124,14 +144,17 @@ function setValueKind(chart: LineChart, kind: ValueKind): void {
   };
 }
 
-export function applyChartTheme(chart: LineChart, theme: ChartTheme): void {
-  const { x, y } = chart.options.scales as { x: { ticks: { color?: string }; grid: { color?: string }; title: { color?: string }; border: { color?: string } }; y: { ticks: { color?: string }; grid: { color?: string }; border: { color?: string } } };
+type ThemedScale = { ticks: { color?: string }; grid: { color?: string }; title: { color?: string }; border: { color?: string } };
+
+/** Colours a line chart's axes (a hidden axis title too: chart.js keeps one for every scale), legend and tooltip. */
+export function applyChartTheme<Data>(chart: Chart<'line', Data>, theme: ChartTheme): void {
+  const { x, y } = chart.options.scales as Record<'x' | 'y', ThemedScale>;
   for (const scale of [x, y]) {
     scale.ticks.color = theme.text;
     scale.grid.color = theme.grid;
+    scale.title.color = theme.text;
     scale.border.color = theme.grid;
   }
-  x.title.color = theme.text;
   const plugins = chart.options.plugins!;
   plugins.legend!.labels!.color = theme.text;
   plugins.tooltip!.backgroundColor = theme.tooltipBackground;
