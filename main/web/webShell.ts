@@ -106,7 +106,7 @@ function targetOf(request: IncomingMessage): URL | undefined {
 }
 
 function plainText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end(text);
+  response.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) }).end(text);
 }
 
 /** Streams a file; a read that fails midway (the file removed, a disk error) ends the response, nothing more. */
