@@ -45,21 +45,22 @@ export class TooManyRequestsError extends Error {
 
 /** Why `args` is not a small tree of JSON-like values, or undefined when it is. */
 export function argumentShapeProblem(args: unknown): string | undefined {
+  const { depth: maxDepth, values: maxValues, textCharacters: maxText } = ARGUMENT_LIMITS;
   const stack: { value: unknown; depth: number }[] = [{ value: args, depth: 0 }];
-  let values = 0;
+  let values = 1;
   let text = 0;
   while (stack.length > 0) {
     const { value, depth } = stack.pop()!;
-    values += 1;
-    if (typeof value === 'string') text += value.length;
-    if (values > ARGUMENT_LIMITS.values) return `more than ${ARGUMENT_LIMITS.values} values; a call's arguments are a few settings, not data`;
-    if (text > ARGUMENT_LIMITS.textCharacters) return `more than ${ARGUMENT_LIMITS.textCharacters} characters of text in all`;
+    if (typeof value === 'string' && (text += value.length) > maxText) return `more than ${maxText} characters of text in all`;
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= ARGUMENT_LIMITS.depth) return `nested deeper than ${ARGUMENT_LIMITS.depth} levels`;
-    // a sparse array's length costs nothing to send over IPC and everything to walk
-    if (Array.isArray(value) && value.length > ARGUMENT_LIMITS.values) return `an array of ${value.length} elements (at most ${ARGUMENT_LIMITS.values})`;
-    for (const [key, child] of Object.entries(value)) {
-      text += key.length;
+    if (depth >= maxDepth) return `nested deeper than ${maxDepth} levels`;
+    // a sparse array's length (or a typed array's) costs nothing to send over IPC and everything to walk
+    const length = Array.isArray(value) ? value.length : ArrayBuffer.isView(value) ? value.byteLength : 0;
+    if (length > maxValues) return `an array of ${length} elements (at most ${maxValues})`;
+    const entries = Object.entries(value);
+    if ((values += entries.length) > maxValues) return `more than ${maxValues} values; a call's arguments are a few settings, not data`;
+    for (const [key, child] of entries) {
+      if ((text += key.length) > maxText) return `more than ${maxText} characters of text in all`;
       stack.push({ value: child, depth: depth + 1 });
     }
   }
