@@ -105,8 +105,9 @@ function targetOf(request: IncomingMessage): URL | undefined {
   }
 }
 
+/** A short text answer; nosniff, as it may repeat what the client sent (a refused Host header). */
 function plainText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) }).end(text);
+  response.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'x-content-type-options': 'nosniff' }).end(text);
 }
 
 /** Streams a file; a read that fails midway (the file removed, a disk error) ends the response, nothing more. */
