@@ -10,6 +10,10 @@
  *   client → server  { kind: 'unsubscribe', id }
  *
  * `id` is chosen by the client, unique per connection; a subscription's id names it until unsubscribed.
+ * A frame that is no message (binary, not JSON, no usable id) is answered with an error for id -1. A frame
+ * over the server's size limit closes the socket with 1009 ("message too big"); a connection that sends
+ * faster than its budget allows (app/api/connection.ts, CONNECTION_LIMITS) gets TooManyRequestsError
+ * answers, and one that stops reading its answers is dropped (it reconnects; its streams resume).
  */
 import type { STUDIO_API_CALLS, STUDIO_API_SUBSCRIPTIONS } from './types.js';
 
@@ -17,7 +21,10 @@ export type ApiCallName = (typeof STUDIO_API_CALLS)[number];
 export type ApiSubscriptionName = (typeof STUDIO_API_SUBSCRIPTIONS)[number];
 
 export interface WireError {
-  /** "ConfigError" for a bad input (the message names the field), "NotFoundError", or "Error". */
+  /**
+   * "ConfigError" for a bad input or message (the message names the field), "NotFoundError", "StateError",
+   * "TooManyRequestsError" (wait and send again), or "Error".
+   */
   name: string;
   message: string;
 }

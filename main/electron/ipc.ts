@@ -5,12 +5,17 @@
  * checks the arguments themselves). Nothing here imports Electron at run time: the handlers take an
  * event-like object, so tests call them with a fake event and a real service.
  *
+ * A window is held to the same request budget as a web-shell socket (CONNECTION_LIMITS in
+ * app/api/connection.ts: messages a second, calls in flight, open subscriptions), so a renderer gone wrong —
+ * a bug looping, or a page that should never have loaded — cannot starve the runs; and nothing a handler
+ * meets (a throwing listener, a value Electron cannot send, a destroyed window) escapes into the main process.
+ *
  * A desktop-only capability (a native save dialog for exports, later) is added the same way: a new channel
  * in channels.ts, a handler wrapped in `guarded(checkSender, …)` registered with ipcMain.handle in main.ts,
  * and one more function in the preload bridge.
  */
 import { copyFileSync } from 'node:fs';
-import { invokeApiCall, messageIdSchema, openSubscription, wireError } from '../../app/api/connection.js';
+import { CONNECTION_LIMITS, invokeApiCall, messageIdSchema, openSubscription, RequestBudget, wireError, type ConnectionLimits } from '../../app/api/connection.js';
 import { fileIdSchema } from '../../app/api/schemas.js';
 import type { DownloadableFile } from '../../app/export/downloads.js';
 import { NotFoundError, parseOrProblems, parseOrThrow } from '../../app/validation.js';
@@ -74,7 +79,12 @@ export function guarded<Args extends unknown[]>(
   handler: (event: IpcEventLike, ...args: Args) => IpcReply | Promise<IpcReply>,
 ): (event: IpcEventLike, ...args: Args) => Promise<IpcReply> {
   return async (event, ...args) => {
-    const refusal = checkSender(event);
+    let refusal: string | undefined;
+    try {
+      refusal = checkSender(event);
+    } catch {
+      refusal = 'the sender could not be checked';
+    }
     if (refusal !== undefined) {
       console.warn(`fsam-studio: refused IPC on ${channel}: ${refusal}`);
       return refusedReply(refusal);
@@ -106,9 +116,16 @@ export interface StudioIpcHandlers {
   subscriptionCount(webContentsId: number): number;
 }
 
-export function createStudioIpcHandlers(api: StudioApi, checkSender: SenderCheck): StudioIpcHandlers {
+export function createStudioIpcHandlers(api: StudioApi, checkSender: SenderCheck, limits: Readonly<ConnectionLimits> = CONNECTION_LIMITS): StudioIpcHandlers {
   /** webContents id → subscription id → unsubscribe */
   const subscriptions = new Map<number, Map<number, Unsubscribe>>();
+  /** webContents id → what it may still ask (made after the sender check: only our windows have one) */
+  const budgets = new Map<number, RequestBudget>();
+  const budgetOf = (webContentsId: number) => {
+    let budget = budgets.get(webContentsId);
+    if (budget === undefined) budgets.set(webContentsId, (budget = new RequestBudget(limits)));
+    return budget;
+  };
 
   const end = (webContentsId: number, id: number) => {
     const own = subscriptions.get(webContentsId);
@@ -119,22 +136,34 @@ export function createStudioIpcHandlers(api: StudioApi, checkSender: SenderCheck
     unsubscribe();
   };
 
-  const call = guarded(checkSender, IPC_CHANNELS.call, async (_event, method: unknown, args: unknown): Promise<IpcReply> => {
-    return { ok: true, value: await invokeApiCall(api, method, args) };
+  const call = guarded(checkSender, IPC_CHANNELS.call, async (event, method: unknown, args: unknown): Promise<IpcReply> => {
+    // a refusal (thrown: TooManyRequestsError, ConfigError) becomes the reply's error in guarded()
+    const budget = budgetOf(event.sender.id);
+    budget.admitMessage();
+    return { ok: true, value: await budget.call(() => invokeApiCall(api, method, args)) };
   });
 
   const subscribe = guarded(checkSender, IPC_CHANNELS.subscribe, (event, rawId: unknown, method: unknown, args: unknown): IpcReply => {
     // a refusal (thrown) becomes the reply's ConfigError in guarded()
-    const id = parseOrThrow(messageIdSchema, rawId, 'Bad subscription', 'id');
     const sender = event.sender;
+    const budget = budgetOf(sender.id);
+    budget.admitMessage();
+    const id = parseOrThrow(messageIdSchema, rawId, 'Bad subscription', 'id');
     // a repeated id replaces the subscription it named
     end(sender.id, id);
+    budget.admitSubscription(subscriptions.get(sender.id)?.size ?? 0);
+    // called from a run's stream: whatever goes wrong ends this subscription, never the stream or the process
     const forward = (streamEvent: unknown) => {
-      if (sender.isDestroyed()) {
+      try {
+        if (sender.isDestroyed()) {
+          end(sender.id, id);
+          return;
+        }
+        sender.send(IPC_CHANNELS.event, id, streamEvent);
+      } catch (error) {
+        console.warn(`fsam-studio: ended subscription ${id} of webContents ${sender.id}: ${(error as Error).message}`);
         end(sender.id, id);
-        return;
       }
-      sender.send(IPC_CHANNELS.event, id, streamEvent);
     };
     const unsubscribe = openSubscription(api, method, args, forward);
     let own = subscriptions.get(sender.id);
@@ -144,6 +173,7 @@ export function createStudioIpcHandlers(api: StudioApi, checkSender: SenderCheck
   });
 
   const forget = (webContentsId: number) => {
+    budgets.delete(webContentsId);
     const own = subscriptions.get(webContentsId);
     if (own === undefined) return;
     subscriptions.delete(webContentsId);
@@ -153,13 +183,18 @@ export function createStudioIpcHandlers(api: StudioApi, checkSender: SenderCheck
   return {
     call: (event, method, args) => call(event, method, args),
     subscribe: (event, id, method, args) => subscribe(event, id, method, args),
+    // registered with ipcMain.on, where a throw would be an uncaught exception in the main process
     unsubscribe(event, id) {
-      const refusal = checkSender(event);
-      if (refusal !== undefined) {
-        console.warn(`fsam-studio: refused IPC on ${IPC_CHANNELS.unsubscribe}: ${refusal}`);
-        return;
+      try {
+        const refusal = checkSender(event);
+        if (refusal !== undefined) {
+          console.warn(`fsam-studio: refused IPC on ${IPC_CHANNELS.unsubscribe}: ${refusal}`);
+          return;
+        }
+        if (isSubscriptionId(id)) end(event.sender.id, id);
+      } catch (error) {
+        console.warn(`fsam-studio: IPC on ${IPC_CHANNELS.unsubscribe} failed: ${(error as Error).message}`);
       }
-      if (isSubscriptionId(id)) end(event.sender.id, id);
     },
     forget,
     dispose() {
