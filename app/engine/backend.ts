@@ -176,5 +176,5 @@ async function firstThatLoads(candidates: Candidate[], forced: boolean): Promise
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0] ?? text;
+  return (text.split('\n')[0] ?? text).trim();
 }
