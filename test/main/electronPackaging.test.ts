@@ -110,6 +110,12 @@ test('what the engine loads at run time is packed, and what must be a real file 
   assert.ok(unpacked('node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v8/tfjs_binding.node'));
   assert.ok(unpacked('node_modules/@tensorflow/tfjs-node/lib/napi-v8/libtensorflow.so.2'));
   assert.ok(!unpacked('build/app/runs/worker.js'), 'the engine stays in the archive');
+  // Dawn's addon (webgpu backend) for every platform the package ships, and Windows' DirectX compilers beside it
+  for (const platform of readdirSync(join(repoRoot, 'node_modules/webgpu/dist')).filter((name) => existsSync(join(repoRoot, 'node_modules/webgpu/dist', name, 'dawn.node')))) {
+    const addon = `node_modules/webgpu/dist/${platform}/dawn.node`;
+    assert.ok(packaged(addon) && unpacked(addon), `${addon} is packed and unpacked`);
+  }
+  for (const dll of ['d3dcompiler_47.dll', 'dxcompiler.dll']) assert.ok(unpacked(`node_modules/webgpu/dist/win32-x64/${dll}`), `${dll} is unpacked`);
 });
 
 test('development files and tests stay out of the app', () => {
