@@ -12,6 +12,6 @@ test('initBackend picks a working backend and reports it', async () => {
 });
 
 test('parseBackendName rejects unknown names with the allowed list', () => {
-  assert.throws(() => parseBackendName('cuda'), /tensorflow, wasm, cpu/);
+  assert.throws(() => parseBackendName('cuda'), /tensorflow, webgpu, wasm, cpu/);
   assert.equal(parseBackendName('wasm'), 'wasm');
 });
