@@ -22,7 +22,13 @@ export function seedEstimate(values: readonly number[]): SeedEstimate | null {
 
 const METRICS = ['finalTestAccuracy', 'bestTestAccuracy'] as const;
 
-export function studyResults(study: StudyInfo, cells: readonly StudyCellRuns[], lastEpoch: (runId: number) => EpochMetrics | undefined): StudyResults {
+export function studyResults(study: StudyInfo, cells: readonly StudyCellRuns[], readLastEpoch: (runId: number) => EpochMetrics | undefined): StudyResults {
+  // each run's last epoch is read from the store once, however many columns need it (the view polls this)
+  const lastEpochs = new Map<number, EpochMetrics | undefined>();
+  const lastEpoch = (runId: number) => {
+    if (!lastEpochs.has(runId)) lastEpochs.set(runId, readLastEpoch(runId));
+    return lastEpochs.get(runId);
+  };
   const results: StudyCellResult[] = [];
   const differences: StudyDifference[] = [];
   for (const { value, runs } of cells) {

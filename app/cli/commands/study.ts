@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { STUDY_PRESETS } from '../../api/studyPresets.js';
 import { describeValue } from '../../api/studyPlan.js';
-import { STUDY_EXPORT_FORMATS, STUDY_PARAMETER_LABELS, type NewStudy, type RunInfo, type SeedEstimate, type StudyDetail, type StudyExportFormat } from '../../api/types.js';
+import { ACTIVE_STATUSES, STUDY_EXPORT_FORMATS, STUDY_PARAMETER_LABELS, type NewStudy, type RunInfo, type SeedEstimate, type StudyDetail, type StudyExportFormat } from '../../api/types.js';
 import { runReport } from '../reports.js';
 import { parseSeedList } from '../runOptions.js';
 import { EXIT_INTERRUPTED, openSession, STORE_FLAGS, STORE_FLAGS_HELP, type Session } from '../session.js';
@@ -100,7 +100,7 @@ async function followStudy(session: Session, detail: StudyDetail, json: boolean)
   const ended: RunInfo[] = [];
   for (const run of order) {
     if (session.interrupted) break;
-    if (!['queued', 'running', 'paused'].includes(run.status)) continue;
+    if (!ACTIVE_STATUSES.includes(run.status)) continue;
     const cell = detail.study.cells.find((c) => c.comparisonId === run.comparisonId);
     const where = cell?.value !== null && cell !== undefined && detail.study.axis ? ` ${describeValue(detail.study.axis.parameter, cell.value)}` : '';
     ended.push(await session.follow(run, `run ${run.id} ${run.arm}${where} seed ${run.config.seed}`, json));
