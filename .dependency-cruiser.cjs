@@ -15,7 +15,7 @@ const LAYERS = [
   ['data', '^app/data/'],
   ['training', '^app/training/'],
   ['store', '^app/store/'],
-  ['runs, analysis and export', '^app/(runs|analysis|export)/'],
+  ['runs, queue, analysis and export', '^app/(runs|queue|analysis|export)/'],
   ['api', '^app/api/'],
   ['cli and shells', '^app/cli/|^main/'],
 ];

@@ -15,9 +15,13 @@ export const fileIdSchema = z.number({ error: 'must be a file id (a whole number
 
 const nameSchema = z.string({ error: 'must be text' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
 
+/** Where a run trains: this machine, or the job queue the studio was given (app/queue). */
+export const placementSchema = z.enum(['local', 'queue'], { error: 'must be "local" or "queue"' });
+
 export const startRunSchema = z.object({
   name: nameSchema.optional(),
   config: z.unknown(),
+  placement: placementSchema.optional(),
 });
 
 export const seriesRequestSchema = z.object({
@@ -43,6 +47,7 @@ export const newComparisonSchema = z.object({
   arms: z.array(armSchema).min(2, { error: 'a comparison needs at least two arms' }).max(20, { error: 'at most 20 arms' }),
   seeds: seedsSchema,
   baseline: nameSchema.optional(),
+  placement: placementSchema.optional(),
 });
 
 export const studyIdSchema = z.number({ error: 'must be a study id (a number)' }).int({ error: 'must be a whole number' }).positive({ error: 'must be ≥ 1' });
@@ -68,6 +73,7 @@ export const newStudySchema = z
     seeds: seedsSchema,
     baseline: nameSchema.optional(),
     preset: nameSchema.optional(),
+    placement: placementSchema.optional(),
   })
   .refine((study) => study.arms.length * (study.axis?.values.length ?? 1) * study.seeds.length <= MAX_STUDY_RUNS, {
     error: `a study holds at most ${MAX_STUDY_RUNS} runs (arms × values × seeds)`,

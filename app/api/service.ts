@@ -17,6 +17,9 @@ import { DatasetDownloads } from '../data/download/downloads.js';
 import { initBackend } from '../engine/backend.js';
 import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
 import { defaultConcurrency, RunManager } from '../runs/manager.js';
+import { RemoteRuns } from '../queue/remoteRuns.js';
+import type { QueueUrl } from '../queue/queueUrl.js';
+import type { RunPlacement } from '../store/records.js';
 import { resolveDatabasePath } from '../platform/location.js';
 import { StudioStore } from '../store/store.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
@@ -169,6 +172,8 @@ export interface ServiceOptions {
   concurrency?: number;
   /** better-sqlite3's native addon, when it is not the one in node_modules (the desktop app in development). */
   sqliteNativeBinding?: string;
+  /** A job queue (app/queue): runs placed there train on remote workers; by default new runs go there. */
+  queue?: QueueUrl;
 }
 
 export class StudioService implements StudioApi {
@@ -181,17 +186,22 @@ export class StudioService implements StudioApi {
   /** Sharpness analyses, computed in their own worker threads (app/analysis/manager.ts). */
   readonly analyses: AnalysisManager;
 
+  /** Runs on the job queue, when the studio was given one. */
+  readonly remote: RemoteRuns | undefined;
+
   private constructor(
     readonly store: StudioStore,
     readonly manager: RunManager,
+    queue?: QueueUrl,
   ) {
     this.analyses = new AnalysisManager(store);
+    this.remote = queue && new RemoteRuns(store, manager.streams, queue);
   }
 
   static open(options: ServiceOptions = {}): StudioService {
     const store = StudioStore.open(options.databasePath ?? resolveDatabasePath(), { nativeBinding: options.sqliteNativeBinding });
     try {
-      return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency()));
+      return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency()), options.queue);
     } catch (error) {
       store.close();
       throw error;
@@ -202,6 +212,8 @@ export class StudioService implements StudioApi {
   async close(): Promise<void> {
     await this.downloads.stop();
     await this.analyses.shutdown();
+    // queued runs go on training on their workers; the next open catches up with them
+    await this.remote?.close();
     await this.manager.shutdown();
     this.store.close();
   }
@@ -267,24 +279,53 @@ export class StudioService implements StudioApi {
     };
   }
 
-  async startRun(request: { name?: string; config: TrainConfigInput }): Promise<RunInfo> {
-    const { name, config: input } = check(startRunSchema, request, 'request');
+  async startRun(request: { name?: string; config: TrainConfigInput; placement?: RunPlacement }): Promise<RunInfo> {
+    const { name, config: input, placement: asked } = check(startRunSchema, request, 'request');
     const config = await this.refuseUnfit(checkDataAvailable(checkRunConfig(input)));
-    const run = this.store.createRun({ name: name ?? defaultRunName(config), config });
-    this.manager.enqueue(run.id);
+    const placement = await this.placement(asked);
+    const run = this.store.createRun({ name: name ?? defaultRunName(config), config, placement });
+    await this.enqueue(run.id);
     return this.store.getRun(run.id);
   }
 
+  /** Where new runs train: as asked, else on the queue when the studio has one; a queue that does not answer is refused before anything is stored. */
+  private async placement(asked: RunPlacement | undefined): Promise<RunPlacement> {
+    const placement = asked ?? (this.remote ? 'queue' : 'local');
+    if (placement === 'queue') {
+      if (!this.remote) throw new ConfigError('request.placement: this studio has no job queue; start it with --queue URL (or FSAM_QUEUE_URL)');
+      await this.remote.ready();
+    }
+    return placement;
+  }
+
+  /** The run goes to the run manager or to the queue, by its placement. */
+  private async enqueue(runId: number): Promise<void> {
+    if (this.store.getRun(runId).placement === 'queue') await this.queued().enqueue(runId);
+    else this.manager.enqueue(runId);
+  }
+
+  private queued(): RemoteRuns {
+    if (!this.remote) throw new ConfigError('this run trains on a job queue; open the studio with that queue (--queue URL or FSAM_QUEUE_URL) to control it');
+    return this.remote;
+  }
+
+  private isQueued(runId: number): boolean {
+    return this.store.getRun(runId).placement === 'queue';
+  }
+
   async pauseRun(runId: number): Promise<RunInfo> {
-    return this.manager.pause(check(runIdSchema, runId, 'runId'));
+    const id = check(runIdSchema, runId, 'runId');
+    return this.isQueued(id) ? this.queued().pause(id) : this.manager.pause(id);
   }
 
   async resumeRun(runId: number): Promise<RunInfo> {
-    return this.manager.resume(check(runIdSchema, runId, 'runId'));
+    const id = check(runIdSchema, runId, 'runId');
+    return this.isQueued(id) ? this.queued().resume(id) : this.manager.resume(id);
   }
 
   async stopRun(runId: number): Promise<RunInfo> {
-    return this.manager.stop(check(runIdSchema, runId, 'runId'));
+    const id = check(runIdSchema, runId, 'runId');
+    return this.isQueued(id) ? this.queued().stop(id) : this.manager.stop(id);
   }
 
   async deleteRun(runId: number): Promise<void> {
@@ -292,7 +333,13 @@ export class StudioService implements StudioApi {
     this.store.getRun(id);
     // its analyses read the run's checkpoint, which goes with the run
     await this.analyses.cancelRun(id);
-    await this.manager.delete(id);
+    if (this.isQueued(id)) await this.queued().delete(id);
+    else await this.manager.delete(id);
+  }
+
+  /** For the shells and the CLI (not part of StudioApi): resolves with the run once it has ended, wherever it trains. */
+  waitForEnd(runId: number): Promise<RunInfo> {
+    return this.isQueued(runId) ? this.queued().waitForEnd(runId) : this.manager.waitForEnd(runId);
   }
 
   async metricSeries(request: SeriesRequest): Promise<Series[]> {
@@ -310,19 +357,21 @@ export class StudioService implements StudioApi {
   }
 
   async createComparison(request: NewComparison): Promise<ComparisonDetail> {
-    const plan = planComparison(check(newComparisonSchema, request, 'request'));
+    const checked = check(newComparisonSchema, request, 'request');
+    const plan = planComparison(checked);
     // then what needs the data (probed once: the arms share it), still before anything is stored
     for (const run of plan.runs) await this.refuseUnfit(run.config, run.where);
-    const comparisonId = this.store.transaction(() => this.storeComparison(plan));
-    for (const run of this.store.runsOfComparison(comparisonId)) this.manager.enqueue(run.id);
+    const placement = await this.placement(checked.placement);
+    const comparisonId = this.store.transaction(() => this.storeComparison(plan, placement));
+    for (const run of this.store.runsOfComparison(comparisonId)) await this.enqueue(run.id);
     return this.getComparison(comparisonId);
   }
 
   /** Records a planned comparison and its runs (queued, not yet enqueued); inside the caller's transaction. */
-  private storeComparison(plan: ComparisonPlan): number {
+  private storeComparison(plan: ComparisonPlan, placement: RunPlacement): number {
     const id = this.store.createComparison({ name: plan.name, arms: plan.labels, baseline: plan.baseline, seeds: plan.seeds, varies: plan.varies });
     for (const run of plan.runs) {
-      this.store.createRun({ name: `${plan.name} · ${run.arm} · seed ${run.config.seed}`, config: run.config, comparisonId: id, arm: run.arm });
+      this.store.createRun({ name: `${plan.name} · ${run.arm} · seed ${run.config.seed}`, config: run.config, comparisonId: id, arm: run.arm, placement });
     }
     return id;
   }
@@ -332,16 +381,17 @@ export class StudioService implements StudioApi {
     // every cell's every run is checked before anything is stored: a bad value or arm starts nothing
     const cells = planStudy(study).map((cell) => ({ value: cell.value, plan: planComparison(cell.comparison) }));
     for (const cell of cells) for (const run of cell.plan.runs) await this.refuseUnfit(run.config, run.where);
+    const placement = await this.placement(study.placement);
     const first = cells[0]!.plan;
     const definition = { config: study.config, arms: first.labels.map((label, i) => ({ label, optimizer: study.arms[i]!.optimizer })), baseline: first.baseline, axis: study.axis ?? null, seeds: study.seeds };
     const studyId = this.store.transaction(() => {
       const id = this.store.studies.create(study.name, study.preset ?? null, definition);
-      for (const cell of cells) this.store.studies.attachComparison(id, this.storeComparison(cell.plan), cell.value);
+      for (const cell of cells) this.store.studies.attachComparison(id, this.storeComparison(cell.plan, placement), cell.value);
       return id;
     });
     // seed by seed: every cell gets its first seed before any gets its second
     const runs = this.studyRuns(studyId);
-    for (const seed of study.seeds) for (const run of runs.filter((r) => r.config.seed === seed)) this.manager.enqueue(run.id);
+    for (const seed of study.seeds) for (const run of runs.filter((r) => r.config.seed === seed)) await this.enqueue(run.id);
     return this.getStudy(studyId);
   }
 
@@ -359,7 +409,7 @@ export class StudioService implements StudioApi {
     const id = check(studyIdSchema, studyId, 'studyId');
     this.store.studies.get(id);
     // paused runs stay paused: the user paused them; everything else that did not complete goes on
-    for (const run of this.studyRuns(id)) if (run.status !== 'paused' && RESUMABLE_STATUSES.includes(run.status)) this.manager.resume(run.id);
+    for (const run of this.studyRuns(id)) if (run.status !== 'paused' && RESUMABLE_STATUSES.includes(run.status)) await this.resumeRun(run.id);
     return this.getStudy(id);
   }
 

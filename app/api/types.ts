@@ -27,10 +27,10 @@ import type {
   StudyDetail,
   StudyInfo,
 } from '../domain/index.js';
-import type { ComparisonDetail, RunDetail, RunInfo, RunStreamEvent, SubscriptionErrorListener, Unsubscribe } from '../store/records.js';
+import type { ComparisonDetail, RunDetail, RunInfo, RunPlacement, RunStreamEvent, SubscriptionErrorListener, Unsubscribe } from '../store/records.js';
 
 export * from '../domain/index.js';
-export type { ComparisonDetail, RunDetail, RunInfo, RunStreamEvent, SubscriptionErrorListener, Unsubscribe } from '../store/records.js';
+export type { ComparisonDetail, RunDetail, RunInfo, RunPlacement, RunStreamEvent, SubscriptionErrorListener, Unsubscribe } from '../store/records.js';
 export type { TrainConfig, TrainConfigInput, OptimizerConfigInput };
 
 export interface ComparisonArmInput {
@@ -49,6 +49,8 @@ export interface NewComparison {
   seeds: number[];
   /** The arm the others are measured against; default: the first. */
   baseline?: string;
+  /** Where its runs train (default: the studio's choice, see StudioService's queue option). */
+  placement?: RunPlacement;
 }
 
 /** A study: a comparison of the arms at every value of one swept setting, over the same seeds (app/domain/studies.ts). */
@@ -64,6 +66,8 @@ export interface NewStudy {
   baseline?: string;
   /** The preset it came from, recorded with it. */
   preset?: string;
+  /** Where its runs train (default: the studio's choice). */
+  placement?: RunPlacement;
 }
 
 export interface OptionInfo {
@@ -146,7 +150,7 @@ export interface StudioApi {
 
   listRuns(): Promise<RunInfo[]>;
   getRun(runId: number): Promise<RunDetail>;
-  startRun(request: { name?: string; config: TrainConfigInput }): Promise<RunInfo>;
+  startRun(request: { name?: string; config: TrainConfigInput; placement?: RunPlacement }): Promise<RunInfo>;
   pauseRun(runId: number): Promise<RunInfo>;
   resumeRun(runId: number): Promise<RunInfo>;
   stopRun(runId: number): Promise<RunInfo>;

@@ -8,6 +8,7 @@ import { infoCommand } from './commands/info.js';
 import { runsCommand } from './commands/runs.js';
 import { studyCommand } from './commands/study.js';
 import { compareCommand, trainCommand } from './commands/training.js';
+import { workerCommand } from './commands/worker.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
 import { ConfigError } from '../validation.js';
 
@@ -27,9 +28,11 @@ Commands:
   start      in the terminal: info, then the quick comparison on the built-in data
   data       download MNIST, Fashion-MNIST, CIFAR-10 or CIFAR-100 (data get NAME); list the cache (data list)
   analyze    how flat a run's minimum is: SAM sharpness, top Hessian eigenvalue, loss landscape
+  worker     train runs from a job queue (--queue redis://…) for a studio on another machine
 
 Environment: FSAM_BACKEND=tensorflow|wasm|cpu forces a backend; FSAM_DB=FILE chooses the store (like --db);
-FSAM_DATA_CACHE=DIR the data set cache; FSAM_DATA_MIRROR=URL a mirror for data get.`;
+FSAM_DATA_CACHE=DIR the data set cache; FSAM_DATA_MIRROR=URL a mirror for data get;
+FSAM_QUEUE_URL=redis://… the job queue (like --queue).`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -52,6 +55,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   },
   data: dataCommand,
   analyze: analyzeCommand,
+  worker: workerCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

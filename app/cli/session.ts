@@ -7,17 +7,29 @@ import { StudioService } from '../api/service.js';
 import type { RunInfo } from '../api/types.js';
 import { defaultConcurrency } from '../runs/manager.js';
 import { resolveDatabasePath } from '../platform/location.js';
+import { parseQueueUrl, type QueueUrl } from '../queue/queueUrl.js';
 import { createProgressReporter } from './progress.js';
 import { UsageError } from './usage.js';
 
 export const STORE_FLAGS = {
   db: { type: 'string' },
   concurrency: { type: 'string' },
+  queue: { type: 'string' },
 } as const;
 
 export const STORE_FLAGS_HELP = `Store:
   --db FILE              the SQLite file of runs (default: FSAM_DB, else ${resolveDatabasePath(undefined, {})})
-  --concurrency N        runs trained at once (default ${defaultConcurrency()}: one per two cores)`;
+  --concurrency N        runs trained at once (default ${defaultConcurrency()}: one per two cores)
+  --queue URL            train new runs on remote workers through this job queue (Redis):
+                         redis://[user:password@]host:port[/db], rediss://… for TLS; default FSAM_QUEUE_URL,
+                         which keeps a password off the command line (fsam-studio worker --help)`;
+
+/** The job queue a command was given (--queue, else FSAM_QUEUE_URL), validated; undefined for none. */
+export function queueFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): QueueUrl | undefined {
+  const text = flag ?? env.FSAM_QUEUE_URL;
+  if (text === undefined || text === '') return undefined;
+  return parseQueueUrl(text, flag !== undefined ? '--queue' : 'FSAM_QUEUE_URL');
+}
 
 /** Exit code of a command cut short by Ctrl+C (128 + SIGINT). */
 export const EXIT_INTERRUPTED = 130;
@@ -30,13 +42,13 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export function openSession(flags: { db?: string; concurrency?: string }): Session {
+export function openSession(flags: { db?: string; concurrency?: string; queue?: string }): Session {
   let concurrency: number | undefined;
   if (flags.concurrency !== undefined) {
     concurrency = Number(flags.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number ≥ 1, got "${flags.concurrency}"`);
   }
-  const service = StudioService.open({ databasePath: resolveDatabasePath(flags.db), concurrency });
+  const service = StudioService.open({ databasePath: resolveDatabasePath(flags.db), concurrency, queue: queueFrom(flags.queue) });
   let interrupted = false;
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= service.close());
@@ -58,7 +70,7 @@ export function openSession(flags: { db?: string; concurrency?: string }): Sessi
     async follow(run, label, json) {
       const reporter = createProgressReporter(label, json ? 'json' : 'auto');
       const unsubscribe = service.subscribeRun(run.id, {}, (event) => reporter.onEvent(event));
-      const ended = await service.manager.waitForEnd(run.id);
+      const ended = await service.waitForEnd(run.id);
       unsubscribe();
       reporter.close(ended);
       return ended;

@@ -13,6 +13,7 @@ import { usableConfig } from '../store/storedConfig.js';
 import type { RunSummary } from '../training/trainer.js';
 import { StateError } from '../validation.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
+import { recordWorkerReport } from './recording.js';
 import { RunStreams } from './streams.js';
 
 /** One run per two cores: a TF.js step already keeps a core busy, and the main side needs room to write. */
@@ -226,23 +227,7 @@ export class RunManager {
 
   /** The worker's reports before its result ('finished', read by resultOf), recorded and published. */
   private receive(runId: number, message: WorkerToManager): void {
-    switch (message.type) {
-      case 'started':
-        this.store.recordStart(runId, message);
-        this.streams.publishRun(runId);
-        break;
-      case 'steps':
-        this.store.appendSteps(runId, message.steps);
-        this.streams.publishSteps(runId, message.steps);
-        break;
-      case 'epoch':
-        this.store.appendEpoch(runId, message.epoch);
-        this.streams.publishEpoch(runId, message.epoch);
-        break;
-      case 'checkpoint':
-        this.store.replaceCheckpoint(runId, message.path, message.bytes, message.step);
-        break;
-    }
+    if (message.type !== 'finished') recordWorkerReport(this.store, this.streams, runId, message);
   }
 
   private send(runId: number, message: ManagerToWorker): void {

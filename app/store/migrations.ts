@@ -122,4 +122,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE comparisons ADD COLUMN study_value REAL;
   CREATE INDEX comparisons_by_study ON comparisons(study_id);
   `,
+  // 4: runs trained by remote workers through a job queue (app/queue): where a run trains, the worker's host,
+  // the queue attempt; per queue (its URL redacted — never a password), this studio's id there and the id of
+  // the last worker event applied, written in the same transaction as the event, so a restart catches up exactly
+  `
+  ALTER TABLE runs ADD COLUMN placement TEXT NOT NULL DEFAULT 'local';   -- local | queue
+  ALTER TABLE runs ADD COLUMN worker_host TEXT;
+  ALTER TABLE runs ADD COLUMN queue_attempt INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE queue_cursors (
+    queue TEXT PRIMARY KEY,      -- the redacted queue URL
+    studio_id TEXT NOT NULL,     -- this studio's namespace on that queue
+    last_event_id TEXT NOT NULL  -- the Redis stream id of the last event applied
+  );
+  `,
 ];

@@ -5,6 +5,9 @@
 import type { ComparisonInfo, ComparisonResults, EpochMetrics, RunFile, RunStatus, RunTransition, StepMetrics } from '../domain/index.js';
 import type { TrainConfig } from '../training/config.js';
 
+/** Where a run trains: this machine's run manager, or a remote worker that took it from the job queue. */
+export type RunPlacement = 'local' | 'queue';
+
 /** One row of the runs table: everything the Runs screen shows, without the per-step history. */
 export interface RunInfo {
   id: number;
@@ -42,6 +45,12 @@ export interface RunInfo {
   stepsPerSecond: number | null;
   /** Training time so far, in milliseconds. */
   trainingMs: number;
+  /** Where it trains: 'local' (this machine) or 'queue' (a remote worker, app/queue). */
+  placement: RunPlacement;
+  /** The machine a remote worker trains it on, once one has started it; null for local runs. */
+  workerHost: string | null;
+  /** How many times it was handed to the job queue (each enqueue is one job, `${runId}-${attempt}`). */
+  queueAttempt: number;
 }
 
 export interface RunDetail {

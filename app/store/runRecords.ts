@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { ACTIVE_STATUSES, type RunStatus, type RunTransition } from '../domain/index.js';
 import type { TrainConfig } from '../training/config.js';
 import { NotFoundError } from '../validation.js';
-import type { RunInfo } from './records.js';
+import type { RunInfo, RunPlacement } from './records.js';
 import { readStoredConfig } from './storedConfig.js';
 
 interface RunRow {
@@ -33,6 +33,9 @@ interface RunRow {
   training_ms: number;
   class_names: string | null;
   owner_pid: number | null;
+  placement: RunPlacement;
+  worker_host: string | null;
+  queue_attempt: number;
 }
 
 export interface NewRun {
@@ -40,6 +43,8 @@ export interface NewRun {
   config: TrainConfig;
   comparisonId?: number | null;
   arm?: string | null;
+  /** Where it trains: this process's run manager (default) or a remote worker through the job queue. */
+  placement?: RunPlacement;
 }
 
 export interface RunStart {
@@ -59,12 +64,13 @@ export class RunRecords {
     private readonly storePath: string,
   ) {
     this.statements = {
-      insert: db.prepare(`INSERT INTO runs (name, config, status, created_at, comparison_id, arm, owner_pid) VALUES (?, ?, 'queued', ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO runs (name, config, status, created_at, comparison_id, arm, owner_pid, placement) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`),
       byId: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
       all: db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY id DESC'),
       ofComparison: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE comparison_id = ? ORDER BY id'),
       withStatusIn: db.prepare<string[], { id: number; owner_pid: number | null }>(
-        `SELECT id, owner_pid FROM runs WHERE status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')})`,
+        // a queued run's trainer is a remote worker, not this studio's process: its events say how it goes on
+        `SELECT id, owner_pid FROM runs WHERE placement = 'local' AND status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')})`,
       ),
       setStatus: db.prepare(
         `UPDATE runs SET status = ?, message = ?, owner_pid = ?,
@@ -73,6 +79,8 @@ export class RunRecords {
          WHERE id = ?`,
       ),
       recordStart: db.prepare('UPDATE runs SET backend = ?, device = ?, parameter_count = ?, steps_per_epoch = ?, total_steps = ?, class_names = ? WHERE id = ?'),
+      setWorkerHost: db.prepare('UPDATE runs SET worker_host = ? WHERE id = ?'),
+      nextAttempt: db.prepare<[number], { queue_attempt: number }>('UPDATE runs SET queue_attempt = queue_attempt + 1 WHERE id = ? RETURNING queue_attempt'),
       delete: db.prepare('DELETE FROM runs WHERE id = ?'),
       insertTransition: db.prepare('INSERT INTO run_transitions (run_id, at, status, message) VALUES (?, ?, ?, ?)'),
       transitions: db.prepare<[number], RunTransition>('SELECT at, status, message FROM run_transitions WHERE run_id = ? ORDER BY rowid'),
@@ -82,7 +90,7 @@ export class RunRecords {
   create(run: NewRun): RunInfo {
     const now = Date.now();
     const id = this.db.transaction(() => {
-      const { lastInsertRowid } = this.statements.insert.run(run.name, JSON.stringify(run.config), now, run.comparisonId ?? null, run.arm ?? null, process.pid);
+      const { lastInsertRowid } = this.statements.insert.run(run.name, JSON.stringify(run.config), now, run.comparisonId ?? null, run.arm ?? null, process.pid, run.placement ?? 'local');
       this.statements.insertTransition.run(lastInsertRowid, now, 'queued', null);
       return Number(lastInsertRowid);
     })();
@@ -133,6 +141,16 @@ export class RunRecords {
     this.statements.recordStart.run(start.backend, start.device, start.parameterCount, start.stepsPerEpoch, start.totalSteps, JSON.stringify(start.classNames), runId);
   }
 
+  /** The host a remote worker trains the run on (as it said when it started). */
+  setWorkerHost(runId: number, host: string): void {
+    this.statements.setWorkerHost.run(host, runId);
+  }
+
+  /** A queued run's next job attempt (1, 2, …): each enqueue of the run is its own job. */
+  nextAttempt(runId: number): number {
+    return this.statements.nextAttempt.get(runId)!.queue_attempt;
+  }
+
   transitions(runId: number): RunTransition[] {
     return this.statements.transitions.all(runId);
   }
@@ -177,5 +195,8 @@ function toRunInfo(row: RunRow): RunInfo {
     finalTrainLoss: row.final_train_loss,
     stepsPerSecond: row.training_ms > 0 ? row.step / (row.training_ms / 1000) : null,
     trainingMs: row.training_ms,
+    placement: row.placement,
+    workerHost: row.worker_host,
+    queueAttempt: row.queue_attempt,
   };
 }

@@ -19,6 +19,7 @@ import { MetricRecords, type RawSeries } from './metricRecords.js';
 import type { RunInfo } from './records.js';
 import { RunRecords, type NewRun, type RunStart } from './runRecords.js';
 import { StudyRecords } from './studyRecords.js';
+import { QueueCursors } from './queueCursors.js';
 
 export type { NewComparisonRecord } from './comparisonRecords.js';
 export type { RawSeries } from './metricRecords.js';
@@ -41,6 +42,8 @@ export class StudioStore {
   readonly analyses: AnalysisRecords;
   /** Studies: grids of comparisons (app/store/studyRecords.ts). */
   readonly studies: StudyRecords;
+  /** Where this studio is in each job queue's event stream (app/store/queueCursors.ts). */
+  readonly queueCursors: QueueCursors;
   private readonly runs: RunRecords;
   private readonly metrics: MetricRecords;
   private readonly runFiles: FileRecords;
@@ -54,6 +57,7 @@ export class StudioStore {
     mkdirSync(this.filesFolder, { recursive: true });
     this.analyses = new AnalysisRecords(db, path, processAlive);
     this.studies = new StudyRecords(db, path);
+    this.queueCursors = new QueueCursors(db);
     this.runs = new RunRecords(db, path);
     this.metrics = new MetricRecords(db);
     this.runFiles = new FileRecords(db, this.filesFolder);
@@ -103,6 +107,14 @@ export class StudioStore {
   /** What the worker learned when it started: backend, network size, steps. */
   recordStart(runId: number, start: RunStart): void {
     this.runs.recordStart(runId, start);
+  }
+  /** The host a remote worker trains a queued run on. */
+  setWorkerHost(runId: number, host: string): void {
+    this.runs.setWorkerHost(runId, host);
+  }
+  /** A queued run's next job attempt (1, 2, …). */
+  nextAttempt(runId: number): number {
+    return this.runs.nextAttempt(runId);
   }
   transitions(runId: number): RunTransition[] {
     return this.runs.transitions(runId);

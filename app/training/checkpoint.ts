@@ -119,6 +119,21 @@ export function writeCheckpoint(path: string, checkpoint: TrainerCheckpoint): nu
 }
 
 /**
+ * Writes a checkpoint's bytes, as writeCheckpoint made them elsewhere (a remote worker's, app/queue),
+ * atomically and only once they read back as a checkpoint: damaged bytes are refused, never kept.
+ */
+export function writeCheckpointBytes(path: string, bytes: Uint8Array): number {
+  writeFileAtomically(path, bytes);
+  try {
+    readCheckpoint(path);
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
+  return bytes.length;
+}
+
+/**
  * Reads a checkpoint written by writeCheckpoint. A file that is cut short, altered, or not a checkpoint at
  * all is refused with an Error naming the file and what is wrong with it (never a RangeError from a read
  * past its end, nor a JSON error from a damaged header).
