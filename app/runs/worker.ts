@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StepMetrics } from '../domain/index.js';
 import { loadDataset } from '../data/index.js';
-import { initBackend } from '../engine/backend.js';
-import { releaseWebGpu } from '../engine/webgpu.js';
+import { initBackend, releaseBackend } from '../engine/backend.js';
 import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
 import { Trainer } from '../training/trainer.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
@@ -100,8 +99,7 @@ async function train(): Promise<void> {
     }
   } finally {
     trainer.dispose();
-    // a webgpu device is ended only once its reads have settled; the thread can then exit safely
-    if (backend.name === 'webgpu') await releaseWebGpu();
+    await releaseBackend(backend);
   }
 }
 
