@@ -15,11 +15,14 @@ import '@tensorflow/tfjs-backend-cpu';
 // The core package registers no gradient functions in its Node build; the umbrella package does (and
 // tfjs-node requires it anyway). The registries are global, so our tfjs-core sees them.
 import '@tensorflow/tfjs';
+import { registerStudioGradients } from './gradients.js';
 import { describeAdapter, loadWebGpu, releaseWebGpu, type WebGpuAdapterInfo } from './webgpu.js';
 
 // PROD silences TF.js's console advice ("install the node backend"): the studio reports its backend and
 // the fallbacks it took itself (BackendInfo.skipped), in its own words.
 tf.env().set('PROD', true);
+// after the umbrella package's registrations, which these replace
+registerStudioGradients();
 
 export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

@@ -7,7 +7,8 @@
  * - The device asks for the adapter's own storage-buffer limit (WebGPU's default is 8 per stage, and
  *   tfjs-webgpu's AddN binds one per input plus its output); where even the adapter's limit is small,
  *   AddN is split into groups that fit (`fitAddNToLimit`). Nothing is assumed beyond what the adapter says.
- * - Kernels tfjs-webgpu gets wrong for the studio's models are replaced (app/engine/webgpuKernels.ts).
+ * - Kernels tfjs-webgpu gets wrong for the studio's models are replaced (app/engine/webgpuKernels.ts), and
+ *   scalar constants are uploaded once, not once per operation (app/engine/webgpuScalars.ts).
  * - `releaseWebGpu` ends the device cleanly; terminating a thread with a GPU read pending aborts the whole
  *   process (Dawn), so workers stop cooperatively and call it before they exit.
  * - On Node 22 `globalThis.navigator` is a getter: `gpu` is defined on it, never assigned over it.
@@ -15,6 +16,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWebGpuKernels } from './webgpuKernels.js';
+import { shareScalarUploads } from './webgpuScalars.js';
 
 export interface WebGpuAdapterInfo {
   vendor: string;
@@ -92,6 +94,7 @@ export async function loadWebGpu(allowSoftware: boolean, storageBufferCap = capF
   await tf.ready();
   fitAddNToLimit(info.maxStorageBuffersPerShaderStage);
   registerWebGpuKernels();
+  shareScalarUploads(tf.backend());
   return info;
 }
 
