@@ -16,7 +16,7 @@ import { readMarker, resolveDataCache } from '../data/download/cache.js';
 import { DatasetDownloads } from '../data/download/downloads.js';
 import { initBackend } from '../engine/backend.js';
 import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
-import { defaultConcurrency, RunManager } from '../runs/manager.js';
+import { defaultConcurrency, RunManager, type RunLauncher } from '../runs/manager.js';
 import { resolveDatabasePath } from '../platform/location.js';
 import { StudioStore } from '../store/store.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
@@ -169,6 +169,8 @@ export interface ServiceOptions {
   concurrency?: number;
   /** better-sqlite3's native addon, when it is not the one in node_modules (the desktop app in development). */
   sqliteNativeBinding?: string;
+  /** Where runs train (default: a worker thread each; the desktop app's GPU host page, see gpuHostClient.ts). */
+  runLauncher?: RunLauncher;
 }
 
 export class StudioService implements StudioApi {
@@ -191,7 +193,7 @@ export class StudioService implements StudioApi {
   static open(options: ServiceOptions = {}): StudioService {
     const store = StudioStore.open(options.databasePath ?? resolveDatabasePath(), { nativeBinding: options.sqliteNativeBinding });
     try {
-      return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency()));
+      return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency(), options.runLauncher));
     } catch (error) {
       store.close();
       throw error;

@@ -24,9 +24,12 @@ export interface WebGpuAdapterInfo {
 
 let device: GPUDevice | undefined;
 
-/** The adapter's own view of itself: software renderers say so in their architecture or their name. */
+/**
+ * The adapter's own view of itself: software renderers say so in their architecture or their name (Dawn's
+ * lavapipe: "llvmpipe" in its device; Chromium's SwiftShader: vendor "google", architecture "swiftshader").
+ */
 export function isSoftwareAdapter(info: { architecture?: string; device?: string; description?: string; vendor?: string }): boolean {
-  return info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.device ?? ''} ${info.description ?? ''} ${info.vendor ?? ''}`);
+  return /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''} ${info.vendor ?? ''}`);
 }
 
 export function describeAdapter(info: Pick<WebGpuAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description' | 'software'>): string {
