@@ -18,9 +18,6 @@ import { parseOrThrow } from '../validation.js';
 import type { ManagerToWorker } from './protocol.js';
 import type { RunReport } from './trainingReport.js';
 
-/** The token the preload's window.postMessage carries with the host's one port. */
-export const GPU_HOST_PORT_MESSAGE = 'fsam-gpu-host-port';
-
 export type MainToHost =
   /** What adapter the page's WebGPU offers (answered with `adapter`); no device is made. */
   | { type: 'probe' }

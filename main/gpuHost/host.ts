@@ -5,7 +5,7 @@
  * — in Electron the preload forwards the main process's port so (preloadGpuHost.ts) — and nothing else.
  */
 import { serveGpuRuns, type HostPort } from '../../app/runs/gpuHost.js';
-import { GPU_HOST_PORT_MESSAGE } from '../../app/runs/gpuHostProtocol.js';
+import { GPU_HOST_PORT_MESSAGE } from '../electron/channels.js';
 
 /** The little of the page's window this needs (the project compiles without the DOM's typings). */
 interface HostWindow {

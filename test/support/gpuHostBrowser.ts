@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { GPU_HOST_PORT_MESSAGE } from '../../app/runs/gpuHostProtocol.js';
+import { GPU_HOST_PORT_MESSAGE } from '../../main/electron/channels.js';
 import type { HostConnection } from '../../app/runs/gpuHostClient.js';
 import { CHROMIUM_PATH } from './browser.js';
 
