@@ -12,7 +12,7 @@
  */
 import { loadDataset } from '../data/index.js';
 import type { WebGpuAdapterInfo } from '../engine/webgpuDevice.js';
-import { WorkerExitError, type StopMessage, type WorkerJob } from '../jobs/workerJob.js';
+import { jobOutcome, STOP_MESSAGE, stopWithin, WorkerExitError, type StopMessage, type WorkerJob } from '../jobs/workerJob.js';
 import { readCheckpoint } from '../training/checkpoint.js';
 import type { RunSummary } from '../training/trainer.js';
 import { saveRunCheckpoint } from './checkpointFile.js';
@@ -68,30 +68,19 @@ export class GpuHostClient {
 
   /** The run manager's launcher: a run trained on the page, as a WorkerJob. */
   readonly launch = (task: WorkerTask, onProgress: (message: WorkerToManager) => void): RunJob => {
-    let settled = false;
     let hasExited = false;
-    let resolveResult!: (summary: RunSummary) => void;
-    let rejectResult!: (error: unknown) => void;
+    const outcome = jobOutcome<RunSummary>();
     let resolveExited!: (code: number) => void;
-    const result = new Promise<RunSummary>((resolve, reject) => {
-      resolveResult = resolve;
-      rejectResult = reject;
-    });
-    // a caller that waits only for `exited` (a job stopped on purpose) must not leave an unhandled rejection
-    result.catch(() => {});
     const exited = new Promise<number>((resolve) => (resolveExited = resolve));
     const run: HostRun = {
       task,
       onProgress,
-      settle: (outcome, exitCode) => {
+      settle: (ended, exitCode) => {
         if (hasExited) return;
         hasExited = true;
         this.runs.delete(task.runId);
-        if (!settled) {
-          settled = true;
-          if ('summary' in outcome) resolveResult(outcome.summary);
-          else rejectResult(outcome.error);
-        }
+        if ('summary' in ended) outcome.succeed(ended.summary);
+        else outcome.fail(ended.error);
         resolveExited(exitCode);
       },
     };
@@ -100,7 +89,7 @@ export class GpuHostClient {
     };
     /** Abandoned, never killed: the page is asked to stop, and whatever it reports later is dropped. */
     const abandon = async () => {
-      control({ type: 'stop' });
+      control(STOP_MESSAGE);
       run.settle({ error: new WorkerExitError(1, true) }, 1);
       await exited;
     };
@@ -114,18 +103,12 @@ export class GpuHostClient {
       });
     }
     return {
-      result,
+      result: outcome.result,
       exited,
       post: control,
       async stop(graceMs) {
         if (hasExited) return;
-        control({ type: 'stop' });
-        const deadline = setTimeout(() => void abandon(), graceMs);
-        try {
-          await exited;
-        } finally {
-          clearTimeout(deadline);
-        }
+        await stopWithin(graceMs, () => control(STOP_MESSAGE), abandon, exited);
       },
       terminate: abandon,
     };
@@ -160,9 +143,7 @@ export class GpuHostClient {
       // a report the store could not take as it is: its run fails (and is stopped) rather than record it
       const runId = (data as { runId?: unknown } | null)?.runId;
       const run = typeof runId === 'number' ? this.runs.get(runId) : undefined;
-      if (!run) return;
-      this.post({ type: 'control', runId: run.task.runId, message: { type: 'stop' } });
-      run.settle({ error }, 1);
+      if (run) this.failRun(run, error);
       return;
     }
     switch (message.type) {
@@ -197,10 +178,14 @@ export class GpuHostClient {
           run.onProgress(report);
       }
     } catch (error) {
-      // what the page computes could no longer be recorded (a full disk, a closed store): the run fails,
-      // and the page is asked to stop it
-      this.post({ type: 'control', runId: run.task.runId, message: { type: 'stop' } });
-      run.settle({ error }, 1);
+      // what the page computes could no longer be recorded (a full disk, a closed store)
+      this.failRun(run, error);
     }
+  }
+
+  /** The run fails here with `error`; the page is asked to stop it, and what it reports later is dropped. */
+  private failRun(run: HostRun, error: unknown): void {
+    this.post({ type: 'control', runId: run.task.runId, message: STOP_MESSAGE });
+    run.settle({ error }, 1);
   }
 }
