@@ -14,9 +14,9 @@ import { summarizeModel } from '../models/network.js';
 import { CATALOG, isDownloadable } from '../data/download/catalog.js';
 import { readMarker, resolveDataCache } from '../data/download/cache.js';
 import { DatasetDownloads } from '../data/download/downloads.js';
-import { initBackend } from '../engine/backend.js';
+import { initBackend, type BackendInfo } from '../engine/backend.js';
 import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
-import { defaultConcurrency, RunManager } from '../runs/manager.js';
+import { defaultConcurrency, RunManager, type RunLauncher } from '../runs/manager.js';
 import { resolveDatabasePath } from '../platform/location.js';
 import { StudioStore } from '../store/store.js';
 import { trainConfigSchema, type TrainConfig } from '../training/config.js';
@@ -169,6 +169,10 @@ export interface ServiceOptions {
   concurrency?: number;
   /** better-sqlite3's native addon, when it is not the one in node_modules (the desktop app in development). */
   sqliteNativeBinding?: string;
+  /** Where runs train (default: a worker thread each; the desktop app's GPU host page, see gpuHostClient.ts). */
+  runLauncher?: RunLauncher;
+  /** What `info` reports as the backend, when runs do not train on this process's choice (the GPU host page's). */
+  backend?: () => Promise<BackendInfo>;
 }
 
 export class StudioService implements StudioApi {
@@ -184,6 +188,7 @@ export class StudioService implements StudioApi {
   private constructor(
     readonly store: StudioStore,
     readonly manager: RunManager,
+    private readonly backend: () => Promise<BackendInfo> = initBackend,
   ) {
     this.analyses = new AnalysisManager(store);
   }
@@ -191,7 +196,7 @@ export class StudioService implements StudioApi {
   static open(options: ServiceOptions = {}): StudioService {
     const store = StudioStore.open(options.databasePath ?? resolveDatabasePath(), { nativeBinding: options.sqliteNativeBinding });
     try {
-      return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency()));
+      return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency(), options.runLauncher), options.backend);
     } catch (error) {
       store.close();
       throw error;
@@ -207,7 +212,7 @@ export class StudioService implements StudioApi {
   }
 
   async info(): Promise<StudioInfo> {
-    const backend = await initBackend();
+    const backend = await this.backend();
     const builtin = describeBuiltinDataset();
     return {
       version: readVersion(),

@@ -58,7 +58,7 @@ interface Candidate {
 const execFileAsync = promisify(execFile);
 
 /** nvidia-smi is the only reliable place to read the GPU's name; tfjs-node does not expose it. */
-async function gpuName(): Promise<string | undefined> {
+export async function gpuName(): Promise<string | undefined> {
   try {
     const { stdout } = await execFileAsync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { timeout: 3000 });
     const first = stdout.split('\n')[0]?.trim();

@@ -12,7 +12,10 @@
  *   builds is dilated (the model spec has no dilation), so it is refused loudly rather than wrong silently.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+// types only: tfjs-webgpu itself is imported once navigator.gpu exists (webgpuDevice.ts), which hands its helpers in
+import type { WebGPUBackend, WebGPUProgram, webgpu_util as WebGpuUtil } from '@tensorflow/tfjs-backend-webgpu';
+
+let webgpu_util: typeof WebGpuUtil;
 
 type Pool2DInfo = tf.backend_util.Conv2DInfo;
 
@@ -121,8 +124,9 @@ const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 
 let originalDepthwiseInput: tf.KernelConfig | undefined;
 
-/** Replaces the webgpu kernels above (idempotent: each call starts from tfjs-webgpu's own registrations). */
-export function registerWebGpuKernels(): void {
+/** Replaces the webgpu kernels above (idempotent); `util` is tfjs-webgpu's webgpu_util, from the loaded package. */
+export function registerWebGpuKernels(util: typeof WebGpuUtil): void {
+  webgpu_util = util;
   const pool = tf.getKernel('MaxPoolGrad', 'webgpu');
   if (pool) tf.unregisterKernel('MaxPoolGrad', 'webgpu');
   tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'webgpu', kernelFunc: maxPoolGrad });
