@@ -18,6 +18,7 @@ const CACHE_SIZE = 256;
 type DataId = object;
 
 interface WritableBackend {
+  tensorMap: { has(dataId: DataId): boolean };
   write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): DataId;
   incRef(dataId: DataId): void;
   disposeData(dataId: DataId, force?: boolean): boolean;
@@ -39,7 +40,9 @@ export function shareScalarUploads(backend: tf.KernelBackend): () => number {
     const value = Number(values[0]);
     const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
     const existing = cache.get(key);
-    if (existing) {
+    // data moved to another backend (tf.setBackend with tensors alive) is gone from this one: make it anew
+    if (existing && !target.tensorMap.has(existing)) cache.delete(key);
+    else if (existing) {
       // most recently used last: the eviction below drops the oldest
       cache.delete(key);
       cache.set(key, existing);

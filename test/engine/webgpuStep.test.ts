@@ -66,3 +66,24 @@ for (const { model, size, channels, steps } of cases) {
     });
   }
 }
+
+test('equal scalars share one upload on webgpu, keep their values when disposed, and survive a move to another backend', { skip }, async () => {
+  assert.ok(await tf.setBackend('webgpu'));
+  // a GPU-made operand, so that the products run on the GPU (tfjs-webgpu computes tiny CPU-only inputs on the CPU)
+  const onGpu = tf.fill([256], 2);
+  const before = traffic!();
+  const first = tf.scalar(0.375);
+  const second = tf.scalar(0.375);
+  const sum = tf.add(tf.mul(onGpu, first), tf.mul(onGpu, second));
+  assert.equal((await sum.data())[0], 1.5);
+  assert.equal(trafficBetween(before, traffic!()).uploads, 1, 'one upload for two equal scalars');
+  first.dispose();
+  assert.equal((await second.data())[0], 0.375, 'the other tensor keeps the shared value');
+  // moving the shared data to cpu takes it off webgpu; a new equal scalar there must be made anew
+  await loadBackend('cpu');
+  assert.equal((await tf.mul(second, 2).data())[0], 0.75);
+  assert.ok(await tf.setBackend('webgpu'));
+  const again = tf.scalar(0.375);
+  assert.equal((await tf.mul(again, 4).data())[0], 1.5);
+  tf.dispose([onGpu, second, sum, again]);
+});
