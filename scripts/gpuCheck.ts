@@ -3,13 +3,16 @@
  * on stdout (progress on stderr). Each backend runs in its own child process, as a run's worker would.
  */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isSoftwareAdapter } from '../app/engine/webgpu.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '5' } } });
+// --out FILE: the report so far is rewritten there after every section, so a check cut short by a machine's
+// time limit still leaves what it measured.
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '5' }, out: { type: 'string' } } });
 
 function log(line: string): void {
   process.stderr.write(`gpu-check: ${line}\n`);
@@ -56,7 +59,11 @@ function bench(backend: string): unknown {
     env: { ...process.env, FSAM_BACKEND: backend },
     timeout: 10 * 60_000,
   });
-  if (result.status !== 0) return { error: (result.stderr || result.stdout || `exit ${result.status}`).trim().split('\n').at(-1) };
+  if (result.status !== 0) {
+    // Node ends a crash with its version line: the line naming the error is the one worth reporting.
+    const lines = (result.stderr || result.stdout || `exit ${result.status}`).trim().split('\n');
+    return { error: lines.find((line) => /error/i.test(line)) ?? lines.at(-1) };
+  }
   try {
     return JSON.parse(result.stdout);
   } catch {
@@ -65,8 +72,18 @@ function bench(backend: string): unknown {
 }
 
 const started = Date.now();
-const report: Record<string, unknown> = { adapters: await adapters(), golden: {}, bench: {} };
-for (const backend of ['webgpu', 'tensorflow']) (report.golden as Record<string, unknown>)[backend] = golden(backend);
-for (const backend of ['webgpu', 'tensorflow', 'wasm']) (report.bench as Record<string, unknown>)[backend] = bench(backend);
-report.seconds = Math.round((Date.now() - started) / 1000);
+const report: { adapters: unknown[]; golden: Record<string, unknown>; bench: Record<string, unknown>; seconds?: number } = { adapters: await adapters(), golden: {}, bench: {} };
+const keep = () => {
+  report.seconds = Math.round((Date.now() - started) / 1000);
+  if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2));
+};
+keep();
+for (const backend of ['webgpu', 'tensorflow']) {
+  report.golden[backend] = golden(backend);
+  keep();
+}
+for (const backend of ['webgpu', 'tensorflow', 'wasm']) {
+  report.bench[backend] = bench(backend);
+  keep();
+}
 console.log(JSON.stringify(report, null, 2));

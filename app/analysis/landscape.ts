@@ -29,14 +29,10 @@ export class Objective {
     if (parts.length === 0) throw new Error('An objective needs at least one part');
   }
 
-  /** The mean loss at `params`, read back as a number. */
-  loss(params: readonly tf.Tensor[]): number {
+  /** The mean loss at `params`, read back as a number (one asynchronous read per part: webgpu has no synchronous one). */
+  async loss(params: readonly tf.Tensor[]): Promise<number> {
     let total = 0;
-    for (const part of this.parts) {
-      const value = tf.tidy(() => part(params));
-      total += value.dataSync()[0]!;
-      value.dispose();
-    }
+    for (const part of this.parts) total += await readScalar(tf.tidy(() => part(params)));
     return total / this.parts.length;
   }
 
@@ -65,22 +61,28 @@ export function offset(params: readonly tf.Tensor[], terms: readonly { coefficie
   return tf.tidy(() => params.map((w, i) => terms.reduce((value, term) => (term.coefficient === 0 ? value : tf.add(value, tf.mul(term.direction[i]!, term.coefficient))), w as tf.Tensor)).map((t) => tf.clone(t)));
 }
 
-function normOf(tensors: readonly tf.Tensor[]): number {
-  const norm = tf.tidy(() => globalNorm(tensors));
-  const value = norm.dataSync()[0]!;
-  norm.dispose();
-  return value;
+/**
+ * A scalar's value, which it then disposes. Asynchronous: the webgpu backend has no synchronous read, and
+ * on the others an async read costs the same.
+ */
+async function readScalar(scalar: tf.Tensor): Promise<number> {
+  try {
+    return (await scalar.data())[0]!;
+  } finally {
+    scalar.dispose();
+  }
 }
 
-function dotOf(a: readonly tf.Tensor[], b: readonly tf.Tensor[]): number {
-  const dot = tf.tidy(() => globalDot(a, b));
-  const value = dot.dataSync()[0]!;
-  dot.dispose();
-  return value;
+function normOf(tensors: readonly tf.Tensor[]): Promise<number> {
+  return readScalar(tf.tidy(() => globalNorm(tensors)));
 }
 
-/** x scaled to global norm `length` (new tensors). */
-function scaledTo(x: readonly tf.Tensor[], length: number, norm = normOf(x)): tf.Tensor[] {
+function dotOf(a: readonly tf.Tensor[], b: readonly tf.Tensor[]): Promise<number> {
+  return readScalar(tf.tidy(() => globalDot(a, b)));
+}
+
+/** x scaled to global norm `length`, `norm` being x's own (new tensors). */
+function scaledTo(x: readonly tf.Tensor[], length: number, norm: number): tf.Tensor[] {
   return tf.tidy(() => x.map((t) => tf.mul(t, length / Math.max(norm, TINY))));
 }
 
@@ -109,46 +111,41 @@ export interface SharpnessEstimate {
  * more projected normalised gradient steps of length ρ: e ← Π_ρ(e + ρ·∇L(w+e)/‖∇L(w+e)‖). Ascent on a ball is not
  * monotone, so the best point visited is kept.
  */
-export function samSharpness(objective: Objective, params: readonly tf.Tensor[], options: { rho: number; ascentSteps: number; random: Random }): SharpnessEstimate {
+export async function samSharpness(objective: Objective, params: readonly tf.Tensor[], options: { rho: number; ascentSteps: number; random: Random }): Promise<SharpnessEstimate> {
   const { rho, ascentSteps, random } = options;
-  const baseLoss = objective.loss(params);
+  const baseLoss = await objective.loss(params);
   let perturbation: tf.Tensor[];
   {
     const gradient = objective.gradient(params);
-    const norm = normOf(gradient);
+    const norm = await normOf(gradient);
     if (norm > TINY) {
       perturbation = scaledTo(gradient, rho, norm);
     } else {
       const noise = gaussianLike(params, random);
-      perturbation = scaledTo(noise, rho);
+      perturbation = scaledTo(noise, rho, await normOf(noise));
       tf.dispose(noise);
     }
     tf.dispose(gradient);
   }
-  const lossAt = (e: readonly tf.Tensor[]) => {
-    const shifted = offset(params, [{ coefficient: 1, direction: e }]);
-    const value = objective.loss(shifted);
-    tf.dispose(shifted);
-    return value;
-  };
-  let best = lossAt(perturbation);
+  const lossAt = (e: readonly tf.Tensor[]) => lossAtOffset(objective, params, [{ coefficient: 1, direction: e }]);
+  let best = await lossAt(perturbation);
   // the first step was SAM's (from w); each further one ascends from the current w + e
   let steps = 1;
   for (; steps < ascentSteps; steps++) {
     const shifted = offset(params, [{ coefficient: 1, direction: perturbation }]);
     const gradient = objective.gradient(shifted);
     tf.dispose(shifted);
-    const norm = normOf(gradient);
+    const norm = await normOf(gradient);
     if (!(norm > TINY)) {
       tf.dispose(gradient);
       break;
     }
     const stepped = tf.tidy(() => perturbation.map((e, i) => tf.add(e, tf.mul(gradient[i]!, rho / norm))));
     tf.dispose([...gradient, ...perturbation]);
-    const length = normOf(stepped);
+    const length = await normOf(stepped);
     perturbation = length > rho ? scaledTo(stepped, rho, length) : stepped;
     if (perturbation !== stepped) tf.dispose(stepped);
-    best = Math.max(best, lossAt(perturbation));
+    best = Math.max(best, await lossAt(perturbation));
   }
   tf.dispose(perturbation);
   return { sharpness: best - baseLoss, baseLoss, perturbedLoss: best, steps };
@@ -183,21 +180,21 @@ export interface EigenvalueEstimate {
  * differ by at most `tolerance`·|estimate| or `maxIterations` is reached. `epsilon` is relative to
  * max(1, ‖w‖), so the finite difference is a small step whatever the scale of the weights.
  */
-export function topHessianEigenvalue(
+export async function topHessianEigenvalue(
   objective: Objective,
   params: readonly tf.Tensor[],
   options: { maxIterations: number; tolerance: number; relativeEpsilon: number; random: Random; onIteration?: (iteration: number, estimate: number) => void },
-): EigenvalueEstimate {
-  const epsilon = options.relativeEpsilon * Math.max(1, normOf(params));
+): Promise<EigenvalueEstimate> {
+  const epsilon = options.relativeEpsilon * Math.max(1, await normOf(params));
   const start = gaussianLike(params, options.random);
-  let vector = scaledTo(start, 1);
+  let vector = scaledTo(start, 1, await normOf(start));
   tf.dispose(start);
   const history: number[] = [];
   let converged = false;
   for (let iteration = 1; iteration <= options.maxIterations; iteration++) {
     const product = hessianVectorProduct(objective, params, vector, epsilon);
-    const estimate = dotOf(vector, product);
-    const norm = normOf(product);
+    const estimate = await dotOf(vector, product);
+    const norm = await normOf(product);
     history.push(estimate);
     options.onIteration?.(iteration, estimate);
     tf.dispose(vector);
@@ -244,19 +241,28 @@ export function symmetricGrid(points: number, range: number): number[] {
   return Array.from({ length: points }, (_, i) => (points === 1 ? 0 : -range + (2 * range * i) / (points - 1)));
 }
 
-/** L(w + α·d) for each α. */
-export function lossAlong(objective: Objective, params: readonly tf.Tensor[], direction: readonly tf.Tensor[], alphas: readonly number[], onPoint?: () => void): number[] {
-  return alphas.map((alpha) => {
-    const shifted = offset(params, [{ coefficient: alpha, direction }]);
-    const value = objective.loss(shifted);
+/** L(w + Σ cᵢ·dᵢ), the shifted weights freed once read. */
+async function lossAtOffset(objective: Objective, params: readonly tf.Tensor[], terms: readonly { coefficient: number; direction: readonly tf.Tensor[] }[]): Promise<number> {
+  const shifted = offset(params, terms);
+  try {
+    return await objective.loss(shifted);
+  } finally {
     tf.dispose(shifted);
+  }
+}
+
+/** L(w + α·d) for each α. */
+export async function lossAlong(objective: Objective, params: readonly tf.Tensor[], direction: readonly tf.Tensor[], alphas: readonly number[], onPoint?: () => void): Promise<number[]> {
+  const losses: number[] = [];
+  for (const alpha of alphas) {
+    losses.push(await lossAtOffset(objective, params, [{ coefficient: alpha, direction }]));
     onPoint?.();
-    return value;
-  });
+  }
+  return losses;
 }
 
 /** losses[j][i] = L(w + αᵢ·d₁ + βⱼ·d₂): rows by β, columns by α. */
-export function lossSurface(
+export async function lossSurface(
   objective: Objective,
   params: readonly tf.Tensor[],
   first: readonly tf.Tensor[],
@@ -264,17 +270,20 @@ export function lossSurface(
   alphas: readonly number[],
   betas: readonly number[],
   onPoint?: () => void,
-): number[][] {
-  return betas.map((beta) =>
-    alphas.map((alpha) => {
-      const shifted = offset(params, [
-        { coefficient: alpha, direction: first },
-        { coefficient: beta, direction: second },
-      ]);
-      const value = objective.loss(shifted);
-      tf.dispose(shifted);
+): Promise<number[][]> {
+  const rows: number[][] = [];
+  for (const beta of betas) {
+    const row: number[] = [];
+    for (const alpha of alphas) {
+      row.push(
+        await lossAtOffset(objective, params, [
+          { coefficient: alpha, direction: first },
+          { coefficient: beta, direction: second },
+        ]),
+      );
       onPoint?.();
-      return value;
-    }),
-  );
+    }
+    rows.push(row);
+  }
+  return rows;
 }

@@ -78,12 +78,12 @@ export async function analyzeTrainedModel(
     done += units;
     context.onProgress?.({ phase, fraction: Math.min(1, done / total) });
   };
-  // one yield per phase lets a worker's messages (progress) go out between long synchronous stretches
+  // one yield per phase lets a worker's messages (progress) go out: the reads' promises may settle without a macrotask
   const breathe = () => new Promise((resolve) => setImmediate(resolve));
 
   const directions: tf.Tensor[][] = [];
   try {
-    const loss = whole.loss(params);
+    const loss = await whole.loss(params);
 
     let mark = performance.now();
     const lap = () => {
@@ -95,14 +95,14 @@ export async function analyzeTrainedModel(
     const sharpnessRandom = Random.stream(options.seed, 'analysis-sharpness');
     const perBatch: number[] = [];
     for (const part of parts) {
-      const estimate = samSharpness(new Objective([part]), params, { rho: options.rho, ascentSteps: options.ascentSteps, random: sharpnessRandom.fork(`batch-${perBatch.length}`) });
+      const estimate = await samSharpness(new Objective([part]), params, { rho: options.rho, ascentSteps: options.ascentSteps, random: sharpnessRandom.fork(`batch-${perBatch.length}`) });
       perBatch.push(estimate.sharpness);
       advance('sharpness', options.ascentSteps);
       await breathe();
     }
 
     const sharpnessMs = lap();
-    const hessian = topHessianEigenvalue(whole, params, {
+    const hessian = await topHessianEigenvalue(whole, params, {
       maxIterations: options.powerIterations,
       tolerance: options.tolerance,
       relativeEpsilon: RELATIVE_EPSILON,
@@ -117,11 +117,11 @@ export async function analyzeTrainedModel(
     directions.push(filterNormalizedDirection(params, Random.stream(options.seed, 'analysis-direction-1')));
     directions.push(filterNormalizedDirection(params, Random.stream(options.seed, 'analysis-direction-2')));
     const alphas = symmetricGrid(options.curvePoints, options.range);
-    const curve = lossAlong(whole, params, directions[0]!, alphas, () => advance('curve'));
+    const curve = await lossAlong(whole, params, directions[0]!, alphas, () => advance('curve'));
     await breathe();
     const curveMs = lap();
     const surfaceAlphas = symmetricGrid(options.surfacePoints, options.range);
-    const surface = lossSurface(whole, params, directions[0]!, directions[1]!, surfaceAlphas, surfaceAlphas, () => advance('surface'));
+    const surface = await lossSurface(whole, params, directions[0]!, directions[1]!, surfaceAlphas, surfaceAlphas, () => advance('surface'));
     const surfaceMs = lap();
 
     return {

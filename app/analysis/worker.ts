@@ -6,7 +6,7 @@
  * is not terminated in the middle of a computation.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend } from '../engine/backend.js';
+import { initBackend, releaseBackend } from '../engine/backend.js';
 import { STOP_MESSAGE } from '../jobs/workerJob.js';
 import { loadTrainedModel } from '../training/trainedModel.js';
 import type { AnalysisTask, AnalysisWorkerMessage } from './protocol.js';
@@ -46,6 +46,7 @@ try {
   if (!(error instanceof StopRequested)) throw error;
 } finally {
   model.dispose();
+  await releaseBackend(backend);
   // the message listener keeps the port open; the analysis is over, so let the thread end
   port.close();
 }

@@ -14,9 +14,9 @@ import { summarizeModel } from '../models/network.js';
 import { CATALOG, isDownloadable } from '../data/download/catalog.js';
 import { readMarker, resolveDataCache } from '../data/download/cache.js';
 import { DatasetDownloads } from '../data/download/downloads.js';
-import { initBackend } from '../engine/backend.js';
+import { initBackend, type BackendInfo } from '../engine/backend.js';
 import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
-import { defaultConcurrency, RunManager } from '../runs/manager.js';
+import { defaultConcurrency, RunManager, type RunLauncher } from '../runs/manager.js';
 import { RemoteRuns } from '../queue/remoteRuns.js';
 import type { QueueUrl } from '../queue/queueUrl.js';
 import type { RunPlacement } from '../store/records.js';
@@ -174,6 +174,10 @@ export interface ServiceOptions {
   sqliteNativeBinding?: string;
   /** A job queue (app/queue): runs placed there train on remote workers; by default new runs go there. */
   queue?: QueueUrl;
+  /** Where runs train (default: a worker thread each; the desktop app's GPU host page, see gpuHostClient.ts). */
+  runLauncher?: RunLauncher;
+  /** What `info` reports as the backend, when runs do not train on this process's choice (the GPU host page's). */
+  backend?: () => Promise<BackendInfo>;
 }
 
 export class StudioService implements StudioApi {
@@ -193,6 +197,7 @@ export class StudioService implements StudioApi {
     readonly store: StudioStore,
     readonly manager: RunManager,
     queue?: QueueUrl,
+    private readonly backend: () => Promise<BackendInfo> = initBackend,
   ) {
     this.analyses = new AnalysisManager(store);
     this.remote = queue && new RemoteRuns(store, manager.streams, queue);
@@ -201,7 +206,8 @@ export class StudioService implements StudioApi {
   static open(options: ServiceOptions = {}): StudioService {
     const store = StudioStore.open(options.databasePath ?? resolveDatabasePath(), { nativeBinding: options.sqliteNativeBinding });
     try {
-      return new StudioService(store, new RunManager(store, options.concurrency ?? defaultConcurrency()), options.queue);
+      const manager = new RunManager(store, options.concurrency ?? defaultConcurrency(), options.runLauncher);
+      return new StudioService(store, manager, options.queue, options.backend);
     } catch (error) {
       store.close();
       throw error;
@@ -219,7 +225,7 @@ export class StudioService implements StudioApi {
   }
 
   async info(): Promise<StudioInfo> {
-    const backend = await initBackend();
+    const backend = await this.backend();
     const builtin = describeBuiltinDataset();
     return {
       version: readVersion(),

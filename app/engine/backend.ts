@@ -15,11 +15,14 @@ import '@tensorflow/tfjs-backend-cpu';
 // The core package registers no gradient functions in its Node build; the umbrella package does (and
 // tfjs-node requires it anyway). The registries are global, so our tfjs-core sees them.
 import '@tensorflow/tfjs';
-import { describeAdapter, loadWebGpu, type WebGpuAdapterInfo } from './webgpu.js';
+import { registerStudioGradients } from './gradients.js';
+import { describeAdapter, loadWebGpu, releaseWebGpu, type WebGpuAdapterInfo } from './webgpu.js';
 
 // PROD silences TF.js's console advice ("install the node backend"): the studio reports its backend and
 // the fallbacks it took itself (BackendInfo.skipped), in its own words.
 tf.env().set('PROD', true);
+// after the umbrella package's registrations, which these replace
+registerStudioGradients();
 
 export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -55,7 +58,7 @@ interface Candidate {
 const execFileAsync = promisify(execFile);
 
 /** nvidia-smi is the only reliable place to read the GPU's name; tfjs-node does not expose it. */
-async function gpuName(): Promise<string | undefined> {
+export async function gpuName(): Promise<string | undefined> {
   try {
     const { stdout } = await execFileAsync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { timeout: 3000 });
     const first = stdout.split('\n')[0]?.trim();
@@ -177,4 +180,13 @@ async function firstThatLoads(candidates: Candidate[], forced: boolean): Promise
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return (text.split('\n')[0] ?? text).trim();
+}
+
+/**
+ * Ends what the chosen backend holds, before a thread that trained or measured on it exits: a webgpu device
+ * is destroyed once its pending reads have settled (terminating a thread with one pending aborts the whole
+ * process, app/engine/webgpu.ts); the CPU backends hold nothing that outlives the thread.
+ */
+export async function releaseBackend(backend: BackendInfo): Promise<void> {
+  if (backend.name === 'webgpu') await releaseWebGpu();
 }

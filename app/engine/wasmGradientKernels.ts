@@ -10,7 +10,7 @@
  * (Transpose, PadV2, Reverse, or one JavaScript pass over heap views where those are slow) and
  * elementwise kernels. Kernels call the other kernels' kernelFuncs directly, bypassing the engine, so
  * each one frees its own intermediates (KernelScope). Results equal the cpu backend's within float
- * rounding for finite inputs (test/engine/wasmGradientKernels.test.ts); selecting values with one-hot
+ * rounding for finite inputs (test/engine/gradientKernels.test.ts); selecting values with one-hot
  * filters multiplies the other values by 0, so an infinite input can turn into NaN where cpu keeps it.
  */
 import * as tf from '@tensorflow/tfjs-core';

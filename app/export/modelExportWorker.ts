@@ -4,7 +4,7 @@
  * process (the window's IPC, the web shell, the metric streams) for seconds, and keep TF.js memory there.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend } from '../engine/backend.js';
+import { initBackend, releaseBackend } from '../engine/backend.js';
 import type { TrainConfig } from '../training/config.js';
 import { loadTrainedModel } from '../training/trainedModel.js';
 import { readExportableModel } from './exportableModel.js';
@@ -25,7 +25,7 @@ export interface ModelExportTask {
 export type ModelExportReply = { ok: true; files: WrittenFile[]; step: number } | { ok: false; message: string };
 
 export async function runModelExport(task: ModelExportTask): Promise<{ files: WrittenFile[]; step: number }> {
-  await initBackend();
+  const backend = await initBackend();
   const trained = await loadTrainedModel(task.config, task.checkpointPath);
   try {
     const classNames = task.classNames.length > 0 ? task.classNames : trained.dataset.classNames;
@@ -33,6 +33,7 @@ export async function runModelExport(task: ModelExportTask): Promise<{ files: Wr
     return { files: writeModelExport(model, task.format, task.out, task.version), step: trained.step };
   } finally {
     trained.dispose();
+    await releaseBackend(backend);
   }
 }
 

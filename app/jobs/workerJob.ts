@@ -56,11 +56,16 @@ export interface WorkerJob<Result, Control> {
   terminate(): Promise<void>;
 }
 
-export function startWorkerJob<Message, Result, Control = never>(script: URL, options: WorkerJobOptions<Message, Result>): WorkerJob<Result, Control> {
-  const worker = new Worker(script, { workerData: options.workerData });
+/** A job's result, settled once: the first of `succeed` and `fail` wins, the later calls are ignored. */
+export interface JobOutcome<Result> {
+  readonly result: Promise<Result>;
+  readonly settled: boolean;
+  succeed(value: Result): void;
+  fail(error: unknown): void;
+}
+
+export function jobOutcome<Result>(): JobOutcome<Result> {
   let settled = false;
-  let terminating = false;
-  let hasExited = false;
   let resolveResult!: (result: Result) => void;
   let rejectResult!: (error: unknown) => void;
   const result = new Promise<Result>((resolve, reject) => {
@@ -69,11 +74,41 @@ export function startWorkerJob<Message, Result, Control = never>(script: URL, op
   });
   // a caller that waits only for `exited` (a job stopped on purpose) must not leave an unhandled rejection
   result.catch(() => {});
-  const fail = (error: unknown) => {
-    if (settled) return;
-    settled = true;
-    rejectResult(error);
+  return {
+    result,
+    get settled() {
+      return settled;
+    },
+    succeed(value) {
+      if (settled) return;
+      settled = true;
+      resolveResult(value);
+    },
+    fail(error) {
+      if (settled) return;
+      settled = true;
+      rejectResult(error);
+    },
   };
+}
+
+/** stop(graceMs) of a job: ask with `askToStop`, call `terminate` if it has not exited after `graceMs`, resolve once it has. */
+export async function stopWithin(graceMs: number, askToStop: () => void, terminate: () => Promise<void>, exited: Promise<unknown>): Promise<void> {
+  askToStop();
+  const deadline = setTimeout(() => void terminate(), graceMs);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+export function startWorkerJob<Message, Result, Control = never>(script: URL, options: WorkerJobOptions<Message, Result>): WorkerJob<Result, Control> {
+  const worker = new Worker(script, { workerData: options.workerData });
+  let terminating = false;
+  let hasExited = false;
+  const outcome = jobOutcome<Result>();
+  const fail = outcome.fail;
 
   const exited = new Promise<number>((resolve) => {
     worker.once('exit', (code) => {
@@ -91,7 +126,7 @@ export function startWorkerJob<Message, Result, Control = never>(script: URL, op
   };
 
   worker.on('message', (message: Message) => {
-    if (settled) return;
+    if (outcome.settled) return;
     let value: Result | undefined;
     try {
       value = options.resultOf(message);
@@ -101,28 +136,20 @@ export function startWorkerJob<Message, Result, Control = never>(script: URL, op
       void terminate();
       return;
     }
-    if (value === undefined) return;
-    settled = true;
-    resolveResult(value);
+    if (value !== undefined) outcome.succeed(value);
   });
   // the worker's uncaught exception; 'exit' follows
   worker.on('error', fail);
 
   return {
-    result,
+    result: outcome.result,
     exited,
     post(message) {
       if (!hasExited) worker.postMessage(message);
     },
     async stop(graceMs) {
       if (hasExited) return;
-      worker.postMessage(STOP_MESSAGE);
-      const deadline = setTimeout(() => void terminate(), graceMs);
-      try {
-        await exited;
-      } finally {
-        clearTimeout(deadline);
-      }
+      await stopWithin(graceMs, () => worker.postMessage(STOP_MESSAGE), terminate, exited);
     },
     terminate,
   };

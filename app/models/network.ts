@@ -118,6 +118,24 @@ class Builder {
     this.movingStatistics.push({ name, channels });
     return this.movingStatistics.length - 1;
   }
+
+  /** Fixed tensors a layer applies (made on first use, kept across steps, freed with the network). */
+  readonly constants: tf.Tensor[] = [];
+
+  /**
+   * A constant tensor, made once on first use rather than on every forward pass: on a GPU backend each new
+   * tensor is another upload per step. Summaries never apply a layer, so they allocate nothing.
+   */
+  constant<T extends tf.Tensor>(make: () => T): () => T {
+    let made: T | undefined;
+    return () => {
+      if (made === undefined || made.isDisposed) {
+        made = tf.keep(make());
+        this.constants.push(made);
+      }
+      return made;
+    };
+  }
 }
 
 interface Compiled {
@@ -250,9 +268,10 @@ function compileLayer(
       const selection = new Float32Array(channels * layer.filters);
       const before = Math.floor(extra / 2);
       for (let c = 0; c < channels; c++) selection[c * layer.filters + before + c] = 1;
+      const filter = builder.constant(() => tf.tensor4d(selection, [1, 1, channels, layer.filters]));
       return {
         outputShape: [Math.ceil(height / layer.strides), Math.ceil(width / layer.strides), layer.filters],
-        apply: (x) => tf.conv2d(x as tf.Tensor4D, tf.tensor4d(selection, [1, 1, channels, layer.filters]), layer.strides, 'valid'),
+        apply: (x) => tf.conv2d(x as tf.Tensor4D, filter(), layer.strides, 'valid'),
       };
     }
     case 'residual': {
@@ -308,12 +327,13 @@ interface CompiledModel extends Compiled {
   parameters: ParameterDeclaration[];
   movingStatistics: { name: string; channels: number }[];
   layers: LayerSummary[];
+  constants: tf.Tensor[];
 }
 
 function compileModel(spec: ModelSpec, statistics: () => MovingStatistics[]): CompiledModel {
   const builder = new Builder();
   const compiled = compileSequence(spec.layers, spec.inputShape, '', builder, statistics);
-  return { ...compiled, parameters: builder.parameters, movingStatistics: builder.movingStatistics, layers: builder.layers };
+  return { ...compiled, parameters: builder.parameters, movingStatistics: builder.movingStatistics, layers: builder.layers, constants: builder.constants };
 }
 
 function countParameters(declarations: readonly ParameterDeclaration[]): number {
@@ -352,6 +372,8 @@ export class Network {
   readonly outputShape: number[];
   private readonly statistics: MovingStatistics[];
   private readonly applyAll: Apply;
+  /** The layers' constant tensors, filled as they are first used. */
+  private readonly constants: tf.Tensor[];
 
   constructor(
     readonly spec: ModelSpec,
@@ -359,6 +381,7 @@ export class Network {
   ) {
     const compiled = compileModel(spec, () => this.statistics);
     this.applyAll = compiled.apply;
+    this.constants = compiled.constants;
     this.outputShape = compiled.outputShape;
     this.declarations = compiled.parameters;
     const random = Random.stream(options.seed ?? 0, 'initial-weights');
@@ -434,6 +457,7 @@ export class Network {
   }
 
   dispose(): void {
+    tf.dispose(this.constants);
     for (const p of this.parameters) p.dispose();
     for (const s of this.statistics) {
       s.mean.dispose();

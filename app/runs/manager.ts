@@ -40,6 +40,19 @@ interface ActiveRun {
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
+/**
+ * Starts a run's job: trains `task` and hands every report before the result to `onProgress`. The
+ * default is a worker thread; the desktop app may train on its GPU host page instead (gpuHostClient.ts).
+ */
+export type RunLauncher = (task: WorkerTask, onProgress: (message: WorkerToManager) => void) => WorkerJob<RunSummary, ManagerToWorker>;
+
+export const workerThreadLauncher: RunLauncher = (task, onProgress) =>
+  startWorkerJob<WorkerToManager, RunSummary, ManagerToWorker>(WORKER_URL, {
+    workerData: task,
+    resultOf: (message) => (message.type === 'finished' ? message.summary : undefined),
+    onProgress,
+  });
+
 export class RunManager {
   readonly streams: RunStreams;
   private readonly queue: { runId: number; resumeFrom: string | null }[] = [];
@@ -50,6 +63,7 @@ export class RunManager {
   constructor(
     readonly store: StudioStore,
     readonly concurrency = defaultConcurrency(),
+    private readonly launchJob: RunLauncher = workerThreadLauncher,
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
     this.streams = new RunStreams(store);
@@ -194,11 +208,7 @@ export class RunManager {
       return;
     }
     const task: WorkerTask = { runId, config: usableConfig(run), runFolder: this.store.runFolder(runId), resumeFrom };
-    const job = startWorkerJob<WorkerToManager, RunSummary, ManagerToWorker>(WORKER_URL, {
-      workerData: task,
-      resultOf: (message) => (message.type === 'finished' ? message.summary : undefined),
-      onProgress: (message) => this.receive(runId, message),
-    });
+    const job = this.launchJob(task, (message) => this.receive(runId, message));
     const active: ActiveRun = { runId, job, finished: false, done: Promise.resolve() };
     this.active.set(runId, active);
     this.transition(runId, 'running', resumeFrom ? run.message : null);

@@ -1,21 +1,17 @@
 /**
- * A training worker thread: trains one run and reports to the run manager. Steps are posted in batches
- * (every STEP_FLUSH_MS, and before anything else is posted) — one message per step would flood the main
- * side when steps take a millisecond.
+ * A training worker thread: trains one run and reports to the run manager (trainingReport.ts: steps in
+ * batches, then the epoch, checkpoint and end reports); it writes its checkpoints into the run's folder.
  */
-import { mkdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { StepMetrics } from '../domain/index.js';
 import { loadDataset } from '../data/index.js';
-import { initBackend } from '../engine/backend.js';
-import { releaseWebGpu } from '../engine/webgpu.js';
-import { readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
+import { initBackend, releaseBackend } from '../engine/backend.js';
+import { readCheckpoint } from '../training/checkpoint.js';
 import { Trainer } from '../training/trainer.js';
+import { saveRunCheckpoint } from './checkpointFile.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
+import { TrainingReport } from './trainingReport.js';
 
-const STEP_FLUSH_MS = 50;
 /**
  * Training yields the CPU to the window and the main process: a run uses every idle cycle, but the UI
  * (the renderer, the charts, the IPC that feeds them) comes first when both want the CPU. The worker's
@@ -52,56 +48,21 @@ async function train(): Promise<void> {
   const backend = await initBackend();
   const dataset = await loadDataset(task.config.data);
   const trainer = new Trainer(task.config, dataset);
-  mkdirSync(task.runFolder, { recursive: true });
   const resumeFrom = task.resumeFrom ? readCheckpoint(task.resumeFrom) : undefined;
 
-  let pending: StepMetrics[] = [];
-  let lastFlush = performance.now();
-  let paused = false;
-  const flush = () => {
-    if (pending.length > 0) post({ type: 'steps', steps: pending });
-    pending = [];
-    lastFlush = performance.now();
-  };
-  port.on('message', (message: ManagerToWorker) => {
-    paused = message.type === 'pause';
-    if (message.type === 'pause') trainer.pause();
-    else if (message.type === 'unpause') trainer.unpause();
-    else if (message.type === 'stop') trainer.stop();
-    // a paused run must show every step it finished, not hold them until it continues
-    if (paused) flush();
+  const report = new TrainingReport<WorkerToManager>({
+    trainer,
+    backend,
+    classNames: dataset.classNames,
+    post,
+    checkpointReport: (checkpoint) => saveRunCheckpoint(task.runFolder, checkpoint),
   });
+  port.on('message', (message: ManagerToWorker) => report.control(message));
   try {
-    for await (const event of trainer.run(resumeFrom)) {
-      if (event.type === 'step') {
-        pending.push(event.record);
-        if (paused || performance.now() - lastFlush >= STEP_FLUSH_MS) flush();
-        continue;
-      }
-      flush();
-      switch (event.type) {
-        case 'started':
-          post({ type: 'started', backend: backend.name, device: backend.device, parameterCount: event.parameterCount, stepsPerEpoch: event.stepsPerEpoch, totalSteps: event.totalSteps, classNames: [...dataset.classNames], resumedAtStep: event.resumedAtStep });
-          break;
-        case 'epoch':
-          post({ type: 'epoch', epoch: event.record });
-          break;
-        case 'checkpoint': {
-          const step = event.checkpoint.progress.step;
-          const path = join(task.runFolder, `checkpoint-step-${step}.ckpt`);
-          const bytes = writeCheckpoint(path, event.checkpoint);
-          post({ type: 'checkpoint', path, bytes, step });
-          break;
-        }
-        case 'finished':
-          post({ type: 'finished', summary: event.summary });
-          break;
-      }
-    }
+    await report.run(resumeFrom);
   } finally {
     trainer.dispose();
-    // a webgpu device is ended only once its reads have settled; the thread can then exit safely
-    if (backend.name === 'webgpu') await releaseWebGpu();
+    await releaseBackend(backend);
   }
 }
 

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { augmentBatch, augmentationEnabled } from '../data/augment.js';
 import { batchLabels, batchToFloat, type DataSplit, type ImageDataset } from '../data/dataset.js';
 import { applyLabelNoise, type NoisyLabels } from '../data/labelNoise.js';
+import { nextTask } from '../engine/eventLoop.js';
 import { Random } from '../engine/random.js';
 import { softmaxCrossEntropy } from '../models/loss.js';
 import { Network, PERTURBED_PASS } from '../models/network.js';
@@ -133,7 +134,7 @@ export class Trainer {
       for (const old of sums) old.dispose();
       sums = next;
       // a long pass still lets the worker see pause and stop messages between chunks
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTask();
     }
     const mean = tf.tidy(() => sums.map((sum) => tf.div(sum, split.count)));
     for (const sum of sums) sum.dispose();
@@ -201,7 +202,7 @@ export class Trainer {
       for (; progress.batchInEpoch < this.stepsPerEpoch; progress.batchInEpoch++) {
         // on wasm and cpu a step's read-back settles as a microtask, so without this a worker would never
         // see its messages (pause, stop) until the run was over
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTask();
         if (this.pauseGate) {
           const pausedAt = performance.now();
           await this.pauseGate.promise;

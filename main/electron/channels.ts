@@ -22,3 +22,11 @@ export const IPC_CHANNELS = {
 } as const;
 
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: WireError };
+
+/**
+ * The GPU host window (gpuHostWindow.ts): the main process sends its one MessagePort on GPU_HOST_PORT_CHANNEL;
+ * the host's preload forwards it to the page with window.postMessage(GPU_HOST_PORT_MESSAGE, '*', [port]),
+ * the token the page (main/gpuHost/host.ts) waits for. Nothing else crosses: the page has no other IPC.
+ */
+export const GPU_HOST_PORT_CHANNEL = 'gpu-host:port';
+export const GPU_HOST_PORT_MESSAGE = 'fsam-gpu-host-port';

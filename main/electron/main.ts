@@ -1,21 +1,27 @@
 /**
  * The desktop app's main process: one StudioService (the store, and the run manager whose worker threads
  * train), a locked-down window showing the renderer build from build/renderer/index.html, and the IPC
- * handlers that connect the two (ipc.ts). Quitting stops the runs with a checkpoint first.
+ * handlers that connect the two (ipc.ts). Where Chromium's WebGPU offers a hardware adapter (or
+ * FSAM_BACKEND=webgpu asks), runs train in a hidden GPU host window instead (gpuHostWindow.ts, gpuRoute.ts).
+ * Quitting stops the runs with a checkpoint first.
  *
  * ESM: only this module's synchronous top level runs before Electron's `ready`, so everything that must
  * happen before it (the userData folder, the sandbox, the single-instance lock) is here, at the top.
  */
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type Session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, MessageChannelMain, session, shell, type Session, type WebContents } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StudioService } from '../../app/api/service.js';
+import { StudioService, type ServiceOptions } from '../../app/api/service.js';
+import { describeAdapter } from '../../app/engine/webgpuDevice.js';
+import { GpuHostClient } from '../../app/runs/gpuHostClient.js';
 import { APP_FOLDER_NAME } from '../../app/platform/location.js';
 import { IPC_CHANNELS } from './channels.js';
 import { createSaveExportHandler, createStudioIpcHandlers, studioSenderCheck } from './ipc.js';
+import { openGpuHostWindow, type GpuHostWindow } from './gpuHostWindow.js';
+import { chooseDesktopRoute, cudaTensorflowAvailable } from './gpuRoute.js';
 import { desktopOptions, type DesktopOptions } from './options.js';
-import { isExternalLink, isRendererDocument, PRELOAD_BUNDLE_PATH, RENDERER_INDEX_PATH, RENDERER_INDEX_URL, studioWebPreferences, withSecurityHeaders } from './security.js';
+import { GPU_HOST_INDEX_PATH, isExternalLink, isRendererDocument, PRELOAD_BUNDLE_PATH, RENDERER_INDEX_PATH, RENDERER_INDEX_URL, studioWebPreferences, withSecurityHeaders } from './security.js';
 
 const WINDOW_TITLE = 'F-SAM Studio';
 /** The window icon in development (packaged, the desktop file or the executable carries it). */
@@ -26,6 +32,12 @@ const DEVELOPMENT_ICON = fileURLToPath(new URL('../../../resources/icon.png', im
 app.setPath('userData', join(app.getPath('appData'), APP_FOLDER_NAME));
 // every renderer sandboxed, whatever a webPreferences says
 app.enableSandbox();
+// Electron's Chromium has WebGPU off by default on Linux (on elsewhere); the GPU host window needs it
+if (process.platform === 'linux') app.commandLine.appendSwitch('enable-unsafe-webgpu');
+
+/** How long the GPU host may take to say what adapter it has, and to end its device when quitting. */
+const GPU_HOST_ANSWER_MS = 15_000;
+const GPU_HOST_RELEASE_MS = 30_000;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -70,6 +82,50 @@ function hardenContents(contents: WebContents): void {
   });
 }
 
+function withinTime<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+interface GpuHostRoute {
+  window: GpuHostWindow;
+  client: GpuHostClient;
+  service: Pick<ServiceOptions, 'runLauncher' | 'backend'>;
+}
+
+/**
+ * Opens the hidden GPU host window and asks its WebGPU for an adapter; keeps it where runs should train
+ * there (gpuRoute.ts), else closes it and the runs train in worker threads.
+ */
+async function openGpuHostRoute(): Promise<GpuHostRoute | undefined> {
+  if (!existsSync(GPU_HOST_INDEX_PATH)) {
+    console.warn(`fsam-studio: the GPU host page is not built (${GPU_HOST_INDEX_PATH}); runs train in worker threads`);
+    return undefined;
+  }
+  const requested = process.env.FSAM_BACKEND;
+  const window = openGpuHostWindow({ BrowserWindow, MessageChannelMain });
+  try {
+    await withinTime(window.ready, GPU_HOST_ANSWER_MS, 'the GPU host page');
+    const client = new GpuHostClient(window.connection, requested?.trim() === 'webgpu');
+    const [probe, cuda] = await Promise.all([withinTime(client.probe(), GPU_HOST_ANSWER_MS, "the GPU host's WebGPU"), cudaTensorflowAvailable()]);
+    const route = chooseDesktopRoute({ requested, adapter: probe.adapter, adapterError: probe.error, cuda });
+    console.log(`fsam-studio: runs train in ${route.kind === 'gpuHost' ? 'the GPU host window' : 'worker threads'}: ${route.why}`);
+    if (route.kind === 'workers') {
+      window.close();
+      return undefined;
+    }
+    const device = probe.adapter ? describeAdapter(probe.adapter) : `no adapter (${probe.error})`;
+    const backend = { name: 'webgpu' as const, packageName: '@tensorflow/tfjs-backend-webgpu', device, forced: route.allowSoftware, skipped: [], ...(probe.adapter ? { adapter: probe.adapter } : {}) };
+    return { window, client, service: { runLauncher: client.launch, backend: async () => backend } };
+  } catch (error) {
+    console.warn(`fsam-studio: the GPU host window is not used (${errorText(error)}); runs train in worker threads`);
+    window.close();
+    return undefined;
+  }
+}
+
 async function start(): Promise<void> {
   let options: DesktopOptions;
   try {
@@ -93,9 +149,10 @@ async function start(): Promise<void> {
     return;
   }
 
+  const gpuHost = await openGpuHostRoute();
   let service: StudioService;
   try {
-    service = StudioService.open(options);
+    service = StudioService.open({ ...options, ...gpuHost?.service });
   } catch (error) {
     failAtStart('F-SAM Studio could not open its store', `${errorText(error)}\n\nStore: ${options.databasePath}`);
     return;
@@ -154,14 +211,18 @@ async function start(): Promise<void> {
     window.on('closed', () => {
       studioContents.delete(contentsId);
       handlers.forget(contentsId);
+      // the hidden GPU host window does not keep the app open ('window-all-closed' would wait for it)
+      if (studioContents.size === 0 && process.platform !== 'darwin') app.quit();
     });
     window.loadFile(RENDERER_INDEX_PATH).catch((error: unknown) => console.error(`fsam-studio: the window could not load ${RENDERER_INDEX_PATH}: ${errorText(error)}`));
     return window;
   };
 
+  /** The studio's windows (not the hidden GPU host). */
+  const studioWindows = () => BrowserWindow.getAllWindows().filter((window) => studioContents.has(window.webContents.id));
   createWindow();
   app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows();
+    const [window] = studioWindows();
     if (window === undefined) {
       createWindow();
       return;
@@ -171,10 +232,7 @@ async function start(): Promise<void> {
   });
   // macOS keeps an app without windows running (its runs go on); the dock icon brings a window back
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    if (studioWindows().length === 0) createWindow();
   });
 
   // Quitting waits for the runs to stop with a checkpoint (resumable later) and for the store to close.
@@ -184,12 +242,17 @@ async function start(): Promise<void> {
     if (closed) return;
     event.preventDefault();
     closing ??= (async () => {
-      for (const window of BrowserWindow.getAllWindows()) window.setTitle(`${WINDOW_TITLE} — stopping the runs with a checkpoint…`);
+      for (const window of studioWindows()) window.setTitle(`${WINDOW_TITLE} — stopping the runs with a checkpoint…`);
       handlers.dispose();
       try {
         await service.close();
       } catch (error) {
         console.error(`fsam-studio: closing the store failed: ${errorText(error)}`);
+      }
+      if (gpuHost) {
+        // the page ends its device once its runs have ended (they were stopped above); only then is it closed
+        await withinTime(gpuHost.client.release(), GPU_HOST_RELEASE_MS, 'the GPU host').catch((error: unknown) => console.error(`fsam-studio: ${errorText(error)}`));
+        gpuHost.window.close();
       }
       closed = true;
       app.quit();

@@ -33,6 +33,28 @@ export const DESKTOP_CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The GPU host page's policy (its <meta>, written in by main/gpuHost/vite.config.ts; the session's header,
+ * DESKTOP_CONTENT_SECURITY_POLICY, applies on top): its own script and nothing else — no network, no
+ * frames, no workers, no inline code, no eval.
+ */
+export const GPU_HOST_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "connect-src 'none'",
+  "object-src 'none'",
+  "frame-src 'none'",
+  "worker-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** The GPU host page, built by Vite next to the renderer: build/gpuHost/index.html. */
+export const GPU_HOST_INDEX_PATH = fileURLToPath(new URL('../../gpuHost/index.html', import.meta.url));
+export const GPU_HOST_INDEX_URL = pathToFileURL(GPU_HOST_INDEX_PATH).href;
+/** The GPU host's preload (forwards the main process's port, nothing more), bundled beside preload.cjs. */
+export const GPU_HOST_PRELOAD_PATH = fileURLToPath(new URL('./preloadGpuHost.cjs', import.meta.url));
+
 /** The window's webPreferences: the renderer is an untrusted web page that can only call the preload's StudioApi. */
 export function studioWebPreferences(preloadPath: string = PRELOAD_BUNDLE_PATH): WebPreferences {
   return {
@@ -50,6 +72,14 @@ export function studioWebPreferences(preloadPath: string = PRELOAD_BUNDLE_PATH):
     safeDialogs: true,
     spellcheck: false,
   };
+}
+
+/**
+ * The GPU host window's webPreferences: the studio window's lockdown, its own preload, and no background
+ * throttling — the window is never shown, and Chromium would otherwise slow a hidden page's tasks down.
+ */
+export function gpuHostWebPreferences(preloadPath: string = GPU_HOST_PRELOAD_PATH): WebPreferences {
+  return { ...studioWebPreferences(preloadPath), backgroundThrottling: false };
 }
 
 /** `headers` with our CSP in place of any the response carried (header names are case-insensitive), and nosniff. */

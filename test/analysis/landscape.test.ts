@@ -74,17 +74,17 @@ function quadratic(seed: number) {
   return { objective: new Objective([loss]), at, eigenvectors, dispose: () => tf.dispose([a, c]) };
 }
 
-test('power iteration on finite-difference Hessian-vector products finds the designed top eigenvalue', () => {
+test('power iteration on finite-difference Hessian-vector products finds the designed top eigenvalue', async () => {
   const q = quadratic(1);
   const params = q.at([0.3, -1, 2, 0, 0, 1, 0]);
   const before = tf.memory().numTensors;
-  const estimate = topHessianEigenvalue(q.objective, params, { maxIterations: 100, tolerance: 1e-6, relativeEpsilon: 1e-3, random: Random.stream(3, 'start') });
+  const estimate = await topHessianEigenvalue(q.objective, params, { maxIterations: 100, tolerance: 1e-6, relativeEpsilon: 1e-3, random: Random.stream(3, 'start') });
   assert.equal(tf.memory().numTensors, before, 'power iteration leaves no tensor behind');
   assert.ok(estimate.converged, `converged within 100 iterations (history ${estimate.history.join(', ')})`);
   assert.ok(Math.abs(estimate.eigenvalue - 5) < 5e-3, `top eigenvalue ${estimate.eigenvalue}, expected 5`);
   assert.equal(estimate.history.length, estimate.iterations);
   // with a cap of 2 iterations it does not claim convergence
-  const capped = topHessianEigenvalue(q.objective, params, { maxIterations: 2, tolerance: 1e-9, relativeEpsilon: 1e-3, random: Random.stream(3, 'start') });
+  const capped = await topHessianEigenvalue(q.objective, params, { maxIterations: 2, tolerance: 1e-9, relativeEpsilon: 1e-3, random: Random.stream(3, 'start') });
   assert.equal(capped.iterations, 2);
   assert.equal(capped.converged, false);
   tf.dispose(params);
@@ -104,53 +104,53 @@ test('the Hessian-vector product of a quadratic is A·v', () => {
   q.dispose();
 });
 
-test('SAM sharpness at a quadratic minimum is ½·λmax·ρ² (the ascent finds the top eigenvector)', () => {
+test('SAM sharpness at a quadratic minimum is ½·λmax·ρ² (the ascent finds the top eigenvector)', async () => {
   const q = quadratic(3);
   const params = q.at([0, 0, 0, 0, 0, 0, 0]);
   const rho = 0.1;
   const before = tf.memory().numTensors;
-  const estimate = samSharpness(q.objective, params, { rho, ascentSteps: 40, random: Random.stream(4, 'sharpness') });
+  const estimate = await samSharpness(q.objective, params, { rho, ascentSteps: 40, random: Random.stream(4, 'sharpness') });
   assert.equal(tf.memory().numTensors, before, 'the ascent leaves no tensor behind');
   const expected = 0.5 * 5 * rho * rho;
   assert.ok(Math.abs(estimate.sharpness - expected) < 1e-3 * expected, `sharpness ${estimate.sharpness}, expected ${expected}`);
   assert.ok(Math.abs(estimate.baseLoss) < 1e-9);
   // one step from a random point on the sphere (no gradient at the minimum) is well short of the maximum
-  const oneStep = samSharpness(q.objective, params, { rho, ascentSteps: 1, random: Random.stream(4, 'sharpness') });
+  const oneStep = await samSharpness(q.objective, params, { rho, ascentSteps: 1, random: Random.stream(4, 'sharpness') });
   assert.ok(oneStep.sharpness < 0.9 * expected, `a random direction gives ${oneStep.sharpness}, below ${expected}`);
   tf.dispose(params);
   q.dispose();
 });
 
-test('SAM sharpness where the gradient points along the top eigenvector is λ·t·ρ + ½·λ·ρ², already after SAM\'s one step', () => {
+test('SAM sharpness where the gradient points along the top eigenvector is λ·t·ρ + ½·λ·ρ², already after SAM\'s one step', async () => {
   const q = quadratic(4);
   const t = 0.7;
   const rho = 0.05;
   const params = q.at([t, 0, 0, 0, 0, 0, 0]);
   const expected = 5 * t * rho + 0.5 * 5 * rho * rho;
   for (const ascentSteps of [1, 10]) {
-    const estimate = samSharpness(q.objective, params, { rho, ascentSteps, random: Random.stream(5, 'sharpness') });
+    const estimate = await samSharpness(q.objective, params, { rho, ascentSteps, random: Random.stream(5, 'sharpness') });
     assert.ok(Math.abs(estimate.sharpness - expected) < 1e-4 * expected + 1e-6, `${ascentSteps} steps: ${estimate.sharpness} vs ${expected}`);
   }
   tf.dispose(params);
   q.dispose();
 });
 
-test('at a generic point the ascent improves on SAM\'s step and stays below the bound ρ‖g‖ + ½·λmax·ρ²', () => {
+test('at a generic point the ascent improves on SAM\'s step and stays below the bound ρ‖g‖ + ½·λmax·ρ²', async () => {
   const q = quadratic(5);
   const offsets = [0.2, -0.5, 0.8, 1, -1, 0.4, 2];
   const params = q.at(offsets);
   const rho = 0.3;
   const gradientNorm = Math.hypot(...offsets.map((t, k) => EIGENVALUES[k]! * t));
   const bound = rho * gradientNorm + 0.5 * 5 * rho * rho;
-  const one = samSharpness(q.objective, params, { rho, ascentSteps: 1, random: Random.stream(6, 's') });
-  const many = samSharpness(q.objective, params, { rho, ascentSteps: 20, random: Random.stream(6, 's') });
+  const one = await samSharpness(q.objective, params, { rho, ascentSteps: 1, random: Random.stream(6, 's') });
+  const many = await samSharpness(q.objective, params, { rho, ascentSteps: 20, random: Random.stream(6, 's') });
   assert.ok(many.sharpness > one.sharpness, `20 steps (${many.sharpness}) beat one (${one.sharpness})`);
   assert.ok(many.sharpness <= bound + 1e-5, `${many.sharpness} ≤ ${bound}`);
   tf.dispose(params);
   q.dispose();
 });
 
-test('the loss along a direction of a linear softmax model equals the hand-computed cross-entropy', () => {
+test('the loss along a direction of a linear softmax model equals the hand-computed cross-entropy', async () => {
   // logits z(α) = x·(W + α·D) = [1 + α, 1.5 − 2α] for x = [1, 2]; the label is class 0
   const network = new Network(
     { inputShape: [2], layers: [{ type: 'dense', units: 2, activation: 'linear', useBias: false }] },
@@ -160,14 +160,14 @@ test('the loss along a direction of a linear softmax model equals the hand-compu
   const direction = [tf.tensor2d([[1, 0], [0, -1]])];
   const alphas = symmetricGrid(21, 1);
   assert.equal(alphas[10], 0);
-  const losses = lossAlong(new Objective([networkLoss(network, batch)]), network.parameters, direction, alphas);
+  const losses = await lossAlong(new Objective([networkLoss(network, batch)]), network.parameters, direction, alphas);
   alphas.forEach((alpha, i) => {
     const z = [1 + alpha, 1.5 - 2 * alpha];
     const expected = Math.log(Math.exp(z[0]!) + Math.exp(z[1]!)) - z[0]!;
     assert.ok(Math.abs(losses[i]! - expected) < 1e-5, `α = ${alpha}: ${losses[i]} vs ${expected}`);
   });
   // the surface's row β = 0 is the curve; a zero second direction makes every row the curve
-  const surface = lossSurface(new Objective([networkLoss(network, batch)]), network.parameters, direction, [tf.zeros([2, 2])], alphas, [-1, 0, 1]);
+  const surface = await lossSurface(new Objective([networkLoss(network, batch)]), network.parameters, direction, [tf.zeros([2, 2])], alphas, [-1, 0, 1]);
   for (const row of surface) row.forEach((value, i) => assert.ok(Math.abs(value - losses[i]!) < 1e-6));
   tf.dispose([batch.x, batch.oneHotLabels, ...direction]);
   network.dispose();
@@ -226,7 +226,7 @@ test('finite-difference Hessian-vector products equal double backprop on a smoot
   tf.dispose([...params, ...vector, ...finite, ...exact, batch.x, batch.labels]);
 });
 
-test('on a batch-norm network, vᵀHv from gradient differences equals the second difference of the loss', () => {
+test('on a batch-norm network, vᵀHv from gradient differences equals the second difference of the loss', async () => {
   // tanh rather than ReLU: both differences then tend to the same curvature (a ReLU kink makes them differ by step size)
   const spec = parseModelSpec({
     inputShape: [12, 12, 1],
@@ -246,7 +246,7 @@ test('on a batch-norm network, vᵀHv from gradient differences equals the secon
   const product = hessianVectorProduct(objective, params, vector, 1e-2);
   const curvature = tf.tidy(() => globalDot(vector, product)).dataSync()[0]!;
   const h = 0.05;
-  const [minus, zero, plus] = lossAlong(objective, params, vector, [-h, 0, h]);
+  const [minus, zero, plus] = await lossAlong(objective, params, vector, [-h, 0, h]);
   const secondDifference = (plus! - 2 * zero! + minus!) / (h * h);
   assert.ok(Math.abs(curvature - secondDifference) < 0.05 * Math.abs(secondDifference) + 1e-3, `vᵀHv ${curvature} vs second difference ${secondDifference}`);
   tf.dispose([...raw, ...vector, ...product, batch.x, batch.labels]);

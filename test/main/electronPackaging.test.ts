@@ -2,7 +2,8 @@
  * electron-builder.yml packs what the desktop app needs at run time. Its globs are matched the way
  * electron-builder matches them (files: in order, the last matching pattern decides; production
  * dependencies in node_modules are added by electron-builder itself; the build-resources folder is always
- * left out), against the paths the app really uses: the window's renderer and preload, the run manager's
+ * left out), against the paths the app really uses: the window's renderer and preload, the hidden GPU host
+ * window's page and preload, the run manager's
  * worker, the built-in data generator, the store's migrations, the wasm binaries and the SQLite addon.
  */
 import { test } from 'node:test';
@@ -11,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, matchesGlob, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PRELOAD_BUNDLE_PATH, RENDERER_INDEX_PATH } from '../../main/electron/security.js';
+import { GPU_HOST_INDEX_PATH, GPU_HOST_PRELOAD_PATH, PRELOAD_BUNDLE_PATH, RENDERER_INDEX_PATH } from '../../main/electron/security.js';
 import { repoRoot } from '../support/paths.js';
 
 // js-yaml comes with electron-builder; loaded through require so the test needs no type package
@@ -85,6 +86,22 @@ test('what the main process and the window load is packed, from the paths they r
   for (const path of needed) assert.ok(packaged(path), `${path} is packed`);
 });
 
+test("the hidden GPU host window's page and preload are packed, from the paths it really loads", () => {
+  const needed = [asBuildPath(GPU_HOST_INDEX_PATH), asBuildPath(GPU_HOST_PRELOAD_PATH), 'build/gpuHost/assets/index-abc123.js', 'build/gpuHost/assets/dist-abc123.js'];
+  assert.deepEqual(needed.slice(0, 2), ['build/gpuHost/index.html', 'build/main/electron/preloadGpuHost.cjs']);
+  for (const path of needed) assert.ok(packaged(path), `${path} is packed`);
+  // what Vite really wrote, where the page is built (npm run build)
+  const builtFolder = join(dirname(GPU_HOST_INDEX_PATH), 'assets');
+  if (existsSync(builtFolder)) {
+    const built = readdirSync(builtFolder);
+    assert.ok(built.some((name) => name.endsWith('.js')), 'the page has its script');
+    for (const name of built) assert.ok(packaged(`build/gpuHost/assets/${name}`), `build/gpuHost/assets/${name} is packed`);
+  }
+  assert.ok(existsSync(join(compiledRoot, 'main', 'electron', 'gpuHostWindow.js')), 'the window module is compiled');
+  assert.ok(packaged('build/main/electron/gpuHostWindow.js') && packaged('build/main/electron/gpuRoute.js'));
+  assert.ok(packaged('build/app/runs/gpuHostClient.js'), 'the main side of the host');
+});
+
 test('what the engine loads at run time is packed, and what must be a real file is unpacked', () => {
   // the run manager starts its workers from ./worker.js next to itself
   const managerSource = readFileSync(join(compiledRoot, 'app', 'runs', 'manager.js'), 'utf8');
@@ -123,6 +140,12 @@ test('development files and tests stay out of the app', () => {
     'build/main/launch.js',
     'build/main/electron/vite.preload.config.js',
     'build/main/electron/preload.js',
+    'build/main/electron/preloadGpuHost.js',
+    'build/main/electron/vite.preloadGpuHost.config.js',
+    'build/main/gpuHost/host.js',
+    'build/main/gpuHost/vite.config.js',
+    'build/test/gpuHost/goldenPage.js',
+    'main/gpuHost/index.html',
     'build/renderer/src/lib/redrawScheduler.js',
     'build/app/runs/worker.js.map',
     'build/test/main/electronPackaging.test.js',

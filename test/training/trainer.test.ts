@@ -2,31 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../app/engine/backend.js';
-import { generateBuiltinDataset } from '../../app/data/builtin.js';
-import { parseTrainConfig, type TrainConfigInput } from '../../app/training/config.js';
-import { Trainer, type RunSummary, type TrainerEvent } from '../../app/training/trainer.js';
+import { parseTrainConfig } from '../../app/training/config.js';
+import { Trainer } from '../../app/training/trainer.js';
 import type { OptimizerName } from '../../app/optim/config.js';
-import type { StepMetrics } from '../../app/domain/index.js';
-
-const tinyData = generateBuiltinDataset({ seed: 4, trainCount: 384, testCount: 96, size: 12, channels: 1 });
-
-function tinyConfig(overrides: Partial<TrainConfigInput> & { optimizer: TrainConfigInput['optimizer'] }): TrainConfigInput {
-  return { model: 'mlp', epochs: 2, batchSize: 32, seed: 11, schedule: { kind: 'constant' }, trainEvalCount: 96, ...overrides };
-}
-
-async function runToEnd(trainer: Trainer, onEvent?: (event: TrainerEvent) => void): Promise<{ steps: StepMetrics[]; summary: RunSummary; events: TrainerEvent[] }> {
-  const steps: StepMetrics[] = [];
-  const events: TrainerEvent[] = [];
-  let summary: RunSummary | undefined;
-  for await (const event of trainer.run()) {
-    events.push(event);
-    onEvent?.(event);
-    if (event.type === 'step') steps.push(event.record);
-    if (event.type === 'finished') summary = event.summary;
-  }
-  assert.ok(summary, 'the run ends with a finished event');
-  return { steps, summary, events };
-}
+import { runToEnd, tinyConfig, tinyData } from '../support/training.js';
 
 test('one seed gives every optimizer the same initial weights and the same batches', async () => {
   await initBackend();
