@@ -6,7 +6,7 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { StudioService } from '../../app/api/service.js';
@@ -18,7 +18,8 @@ import { RunManager } from '../../app/runs/manager.js';
 import { StudioStore } from '../../app/store/store.js';
 import { readCheckpoint } from '../../app/training/checkpoint.js';
 import type { TrainConfig } from '../../app/training/config.js';
-import { runCli, spawnCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { startWorker } from '../support/queueWorkers.js';
 import { redisMissing, startRedis, type TestRedis } from '../support/redis.js';
 import { temporaryFolder, tinyRunConfig, until } from '../support/runs.js';
 
@@ -33,27 +34,6 @@ after(async () => {
   await redis?.close();
   folder.remove();
 });
-
-/** A worker process; its output is collected, and `kill()` is a SIGKILL. */
-function startWorker(url: string, extra: string[] = []) {
-  const child = spawnCli(['worker', '--queue', url, '--lock-ms', '2000', ...extra]);
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    get output() {
-      return output;
-    },
-    exited,
-    ready: () => until(() => output.includes('worker on '), 'the worker to start', 60_000),
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 function weights(path: string): Map<string, number[]> {
   return new Map(readCheckpoint(path).network.map((t) => [t.name, [...t.values]]));
@@ -133,6 +113,11 @@ test('two workers train a study; a malformed job is refused; a worker killed wit
     const remoteWeights = weights(service.store.latestCheckpoint(victim!.id)!.path);
     assert.deepEqual(remoteWeights, await localWeights(service.store.getRun(victim!.id).config));
 
+    // its checkpoint came home: the model exports from the studio's files folder
+    const onnx = await service.exportRun({ runId: victim!.id, format: 'onnx' });
+    assert.ok(onnx.files[0]!.path.startsWith(service.store.runFolder(victim!.id)), 'the export lies in the run\'s files folder');
+    assert.ok(statSync(onnx.files[0]!.path).size > 1000);
+
     // a step batch delivered twice is ignored
     const client = new Redis(queue.connection);
     const cursorBefore = service.store.queueCursors.open(queue.redacted).lastEventId;
@@ -163,4 +148,88 @@ test('a wrong password is refused in words, without echoing it, and nothing trai
   assert.notEqual(train.code, 0);
   assert.match(train.stderr, /refused the user name or password/);
   assert.equal(`${train.stdout}${train.stderr}`.includes(`not-${redis.password}`), false);
+});
+
+test('pause, resume, stop, resume, Ctrl+C on the worker and delete a queued run; a run stopped while it waits; Redis lost for a while mid-run', { skip, timeout: 600_000 }, async () => {
+  const queue = parseQueueUrl(redis.url);
+  const worker = startWorker(redis.url, { lockMs: 20_000 });
+  const workers = [worker];
+  const service = StudioService.open({ databasePath: `${folder.path}/control.db`, queue, concurrency: 1 });
+  const client = new Redis(queue.connection);
+  client.on('error', () => {}); // while Redis is away on purpose
+  try {
+    await worker.ready();
+    const run = await service.startRun({ name: 'controlled', config: tinyRunConfig({ epochs: 80, data: { name: 'shapes10', trainCount: 512, testCount: 64, size: 12, channels: 1 } }) });
+    const now = () => service.store.getRun(run.id);
+    await until(() => now().status === 'running' && now().step >= 3, 'the queued run to train');
+    assert.match(now().workerHost ?? '', /./, 'the worker host is shown');
+
+    // a second run waits behind it (one worker, concurrency 1) and is stopped before it starts
+    const waiting = await service.startRun({ name: 'waiting', config: tinyRunConfig() });
+    assert.equal(now().status, 'running');
+    const stoppedWaiting = await service.stopRun(waiting.id);
+    assert.equal(stoppedWaiting.status, 'stopped');
+    assert.equal(stoppedWaiting.message, 'stopped before a worker started it');
+
+    // pause: the worker stops stepping (what was already sent still arrives), resume continues
+    await service.pauseRun(run.id);
+    assert.equal(now().status, 'paused');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const pausedAt = now().step;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(now().step, pausedAt, 'no step is trained while paused');
+    await service.resumeRun(run.id);
+    assert.equal(now().status, 'running');
+    await until(() => now().step > pausedAt + 2, 'the run to train again after resume');
+
+    // Redis is lost for 3 s: the worker keeps training, buffers its events and sends them once Redis is back
+    const lostAt = now().step;
+    await redis.stop();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.ok(now().step - lostAt <= 16, 'little arrives while Redis is away');
+    await redis.start();
+    await until(() => now().step > lostAt + 20, 'the steps trained while Redis was away to arrive', 120_000);
+    assert.equal(now().status, 'running');
+    assert.doesNotMatch(worker.output, /could not send an event/, 'no event was dropped');
+    assertStepsComplete(service.store, { ...now(), totalSteps: now().step });
+
+    // stop: the worker checkpoints and the run ends stopped; resume sends it back to the queue from that checkpoint
+    const stopped = await service.stopRun(run.id).then(() => service.waitForEnd(run.id));
+    assert.equal(stopped.status, 'stopped', stopped.message ?? '');
+    const checkpoint = service.store.latestCheckpoint(run.id);
+    assert.ok(checkpoint, 'a stopped run has a checkpoint in its files folder');
+    assert.equal(checkpoint.step, stopped.step);
+    await service.resumeRun(run.id);
+    assert.equal(now().queueAttempt, 2);
+    await until(() => now().status === 'running' && now().step > stopped.step, 'the resumed run to train on');
+    await until(() => worker.output.includes(`run ${run.id}: training on`) && new RegExp(`run ${run.id}: training on \\w+, resumed at step ${stopped.step}`).test(worker.output), 'the worker to resume from the checkpoint');
+    assertStepsComplete(service.store, { ...now(), totalSteps: now().step });
+
+    // Ctrl+C on the worker: the run checkpoints and goes back to the queue (not failed); the next worker continues it
+    worker.child.kill('SIGINT');
+    assert.equal(await worker.exited, 0, worker.output);
+    await until(() => now().status === 'queued', 'the run to go back to the queue');
+    assert.match(now().message ?? '', /was stopped; the run waits in the queue for a worker and continues from its checkpoint/);
+    const handedBackAt = now().step;
+    assert.equal(service.store.latestCheckpoint(run.id)?.step, handedBackAt, 'the checkpoint written on Ctrl+C reached the studio');
+    const second = startWorker(redis.url);
+    workers.push(second);
+    await second.ready();
+    await until(() => now().status === 'running' && now().step > handedBackAt, 'another worker to continue the run');
+    assert.match(second.output, new RegExp(`run ${run.id}: training on \\w+, resumed at step ${handedBackAt}`));
+    assertStepsComplete(service.store, { ...now(), totalSteps: now().step });
+
+    // delete mid-run: the worker stops, and the run is gone from the store, its files and Redis
+    const runFolder = service.store.runFolder(run.id);
+    await service.deleteRun(run.id);
+    assert.equal(service.store.findRun(run.id), undefined);
+    assert.equal(existsSync(runFolder), false, 'its files folder is removed');
+    const studioId = service.remote!.studioId;
+    assert.equal(await client.exists(keys.checkpoint(studioId, run.id), keys.control(studioId, run.id)), 0, 'its checkpoint and control keys are removed from Redis');
+    await until(() => new RegExp(`run ${run.id}: stopped`).test(second.output), 'the worker to stop the deleted run');
+  } finally {
+    client.disconnect();
+    await service.close();
+    for (const each of workers) if (each.child.exitCode === null) await each.kill();
+  }
 });

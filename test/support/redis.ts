@@ -1,10 +1,14 @@
 /**
- * A real Redis for the queue's tests: Debian's redis-server on 127.0.0.1, a free port and a random password,
- * nothing saved to disk; stopped at the end. Tests skip (with the reason) where redis-server is not installed.
+ * A real Redis for the queue's tests: Debian's redis-server on 127.0.0.1, a free port and a random password;
+ * stopped at the end. Its data lives in an append-only file fsynced on every write (in a temporary folder), as a
+ * production Redis's would, so that `stop()` then `start()` is a Redis lost for a while, not one wiped.
+ * Tests skip (with the reason) where redis-server is not installed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
@@ -17,9 +21,10 @@ export interface TestRedis {
   password: string;
   /** redis://:password@127.0.0.1:port/0 */
   url: string;
-  /** Stops the server (as a lost Redis) and starts it again on the same port. */
+  /** Kills the server (a lost Redis: connections drop, nothing more is answered); `start` brings it back with its data. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Stops the server for good and removes its data. */
   close(): Promise<void>;
 }
 
@@ -37,9 +42,11 @@ function freePort(): Promise<number> {
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
+  const dataFolder = mkdtempSync(join(tmpdir(), 'fsam-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const persistence = ['--dir', dataFolder, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, ...persistence], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
       const probe = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -64,6 +71,10 @@ export async function startRedis(): Promise<TestRedis> {
     running.kill('SIGKILL');
     await exited;
   };
+  const close = async () => {
+    await stop();
+    rmSync(dataFolder, { recursive: true, force: true });
+  };
   await start();
-  return { port, password, url: `redis://:${password}@127.0.0.1:${port}/0`, start, stop, close: stop };
+  return { port, password, url: `redis://:${password}@127.0.0.1:${port}/0`, start, stop, close };
 }
