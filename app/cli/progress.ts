@@ -74,7 +74,7 @@ class LineReporter implements ProgressReporter {
       this.announced = true;
       const { run } = event;
       const from = run.step > 0 ? `, from step ${run.step}` : '';
-      console.log(`${this.label}: ${run.totalSteps} steps (${run.stepsPerEpoch} per epoch${from}), ${run.parameterCount?.toLocaleString('en')} parameters, ${run.backend}`);
+      console.log(`${this.label}: ${run.totalSteps} steps (${run.stepsPerEpoch} per epoch${from}), ${run.parameterCount?.toLocaleString('en')} parameters, ${run.backend}${run.placement === 'queue' ? ` on ${run.workerHost ?? 'a worker'}` : ''}`);
     } else if (event.type === 'epoch') {
       const { epoch, step, train, test, elapsedMs } = event.epoch;
       console.log(

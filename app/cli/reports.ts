@@ -14,6 +14,9 @@ export function runReport(run: RunInfo) {
     status: run.status,
     message: run.message,
     backend: run.backend,
+    // where it trained: 'local', or 'queue' with the worker's host name
+    placement: run.placement,
+    workerHost: run.workerHost,
     finalTestAccuracy: run.finalTestAccuracy,
     bestTestAccuracy: run.bestTestAccuracy,
     finalTrainLoss: run.finalTrainLoss,

@@ -39,6 +39,8 @@ export interface Session {
   /** True once Ctrl+C asked the runs to stop. */
   readonly interrupted: boolean;
   follow(run: RunInfo, label: string, json: boolean): Promise<RunInfo>;
+  /** The lines a command prints before its runs: where they train and where they are kept. */
+  header(info: { backend: { name: string; device: string }; databasePath: string }): string;
   close(): Promise<void>;
 }
 
@@ -58,7 +60,9 @@ export function openSession(flags: { db?: string; concurrency?: string; queue?: 
       process.exit(EXIT_INTERRUPTED);
     }
     interrupted = true;
-    process.stderr.write('\nfsam-studio: stopping the runs with a checkpoint (Ctrl+C again to quit at once)…\n');
+    // runs on the queue belong to their workers: closing here only stops following them (the next open catches up)
+    const queued = service.remote ? ` Runs on the queue ${service.remote.queueUrl.redacted} go on training on their workers; open the studio with the same queue to follow them again.` : '';
+    process.stderr.write(`\nfsam-studio: stopping the runs on this machine with a checkpoint (Ctrl+C again to quit at once).${queued}\n`);
     void close();
   };
   process.on('SIGINT', onInterrupt);
@@ -66,6 +70,10 @@ export function openSession(flags: { db?: string; concurrency?: string; queue?: 
     service,
     get interrupted() {
       return interrupted;
+    },
+    header(info) {
+      const where = service.remote ? `queue: ${service.remote.queueUrl.redacted} (new runs train on its workers)` : `backend: ${info.backend.name} — ${info.backend.device}`;
+      return `${where}\nstore: ${info.databasePath}`;
     },
     async follow(run, label, json) {
       const reporter = createProgressReporter(label, json ? 'json' : 'auto');

@@ -74,6 +74,9 @@ test('two workers train a study; a malformed job is refused; a worker killed wit
     const raw = new Queue(QUEUE_NAME, { connection: { ...queue.connection } as never, prefix: QUEUE_PREFIX });
     const bogus = await raw.add('run', { studioId: 'x', runId: 1, attempt: 1, config: { model: 'rm -rf /' }, exec: 'touch /tmp/pwned' });
     await until(() => workers.some((w) => w.output.includes(`refused job ${bogus.id}`)), 'the malformed job to be refused');
+    // the worker logs the refusal just before BullMQ records the failure
+    const deadline = Date.now() + 10_000;
+    while ((await bogus.getState()) !== 'failed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(await bogus.getState(), 'failed');
     assert.match((await raw.getJob(bogus.id!))!.failedReason, /Refused job payload — job\.\w+/);
     await raw.close();
@@ -129,9 +132,21 @@ test('two workers train a study; a malformed job is refused; a worker killed wit
     client.disconnect();
     await service.close();
 
-    // the password is nowhere: not in the store, not in what the workers printed
-    const database = readFileSync(databasePath);
-    assert.equal(database.includes(Buffer.from(redis.password)), false, 'the SQLite file holds no password');
+    // the command line: train --queue says where the run trains, with the URL redacted
+    const cliDatabase = `${folder.path}/cli.db`;
+    const train = await runCli(['train', '--queue', redis.url, '--db', cliDatabase, '--model', 'mlp', '--data', 'shapes10', '--epochs', '1', '--optimizer', 'fsam']);
+    assert.equal(train.code, 0, train.stderr);
+    assert.match(train.stdout, /queue: redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 \(new runs train on its workers\)/);
+    assert.match(train.stdout, /run 1 fsam: \d+ steps .* parameters, \w+ on \S+/, 'the run line names the worker host');
+    const listed = await runCli(['runs', 'list', '--json', '--db', cliDatabase]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [cliRun] = JSON.parse(listed.stdout).runs as RunInfo[];
+    assert.equal(cliRun!.placement, 'queue');
+    assert.equal(cliRun!.status, 'completed');
+
+    // the password is nowhere: not in the stores, not in what the command line or the workers printed
+    for (const file of [databasePath, cliDatabase]) assert.equal(readFileSync(file).includes(Buffer.from(redis.password)), false, `${file} holds no password`);
+    for (const output of [train.stdout, train.stderr, listed.stdout]) assert.equal(output.includes(redis.password), false, 'the command line prints no password');
     for (const worker of workers) assert.equal(worker.output.includes(redis.password), false, 'the worker prints no password');
   } finally {
     for (const worker of workers) if (worker.child.exitCode === null) await worker.kill();

@@ -73,7 +73,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     // refused (exit 2, the field named) before the backend starts: the service checks the data first
     const run = await session.service.startRun({ name: flags.name, config });
     const info = await session.service.info();
-    if (!json) console.log(`backend: ${info.backend.name} — ${info.backend.device}\nstore: ${info.databasePath}`);
+    if (!json) console.log(session.header(info));
     const ended = await session.follow(run, `run ${run.id} ${config.optimizer.name}`, json);
     if (json) console.log(JSON.stringify({ backend: info.backend.name, device: info.backend.device, database: info.databasePath, runs: [runReport(ended)] }, null, 2));
     else console.log(`\n${resultsTable([ended])}`);
@@ -105,7 +105,7 @@ export async function compareCommand(args: string[]): Promise<number> {
       baseline,
     });
     const info = await session.service.info();
-    if (!json) console.log(`backend: ${info.backend.name} — ${info.backend.device}\nstore: ${info.databasePath}`);
+    if (!json) console.log(session.header(info));
     const ended: RunInfo[] = [];
     for (const run of detail.runs) {
       if (session.interrupted) break;
