@@ -18,6 +18,15 @@ const nameSchema = z.string({ error: 'must be text' }).trim().min(1, { error: 'm
 /** Where a run trains: this machine, or the job queue the studio was given (app/queue). */
 export const placementSchema = z.enum(['local', 'queue'], { error: 'must be "local" or "queue"' });
 
+/** Settings' choice of where runs go; the URL itself is parsed by parseQueueUrl (app/queue/queueUrl.ts), which never echoes it. */
+export const queueRequestSchema = z.object(
+  {
+    url: z.string({ error: 'must be a redis:// or rediss:// URL, or null to disconnect' }).max(2000, { error: 'must be at most 2000 characters' }).nullable().optional(),
+    newRuns: placementSchema.optional(),
+  },
+  { error: 'must be { url?, newRuns? }' },
+);
+
 export const startRunSchema = z.object({
   name: nameSchema.optional(),
   config: z.unknown(),

@@ -18,7 +18,7 @@ import { initBackend, type BackendInfo } from '../engine/backend.js';
 import { buildModelSpec, describeModelName, MODEL_DESCRIPTIONS, MODEL_NAMES } from '../models/zoo.js';
 import { defaultConcurrency, RunManager, type RunLauncher } from '../runs/manager.js';
 import { RemoteRuns } from '../queue/remoteRuns.js';
-import type { QueueUrl } from '../queue/queueUrl.js';
+import { parseQueueUrl, type QueueUrl } from '../queue/queueUrl.js';
 import type { RunPlacement } from '../store/records.js';
 import { resolveDatabasePath } from '../platform/location.js';
 import { StudioStore } from '../store/store.js';
@@ -27,7 +27,7 @@ import { runDataProblems } from '../training/preflight.js';
 import { PRESETS } from '../training/presets.js';
 import { storeComparisonReport, storeRunExport, storeStudyExport } from '../export/storedExports.js';
 import { downloadableFile, type DownloadableFile } from '../export/downloads.js';
-import { ConfigError, describeIssue, parseOrProblems, parseOrThrow, type FieldIssue } from '../validation.js';
+import { ConfigError, describeIssue, parseOrProblems, parseOrThrow, StateError, type FieldIssue } from '../validation.js';
 import { downsampleSeries } from './downsample.js';
 import {
   analysisRequestSchema,
@@ -35,6 +35,7 @@ import {
   deleteComparisonOptionsSchema,
   describeModelSchema,
   previewOptionsSchema,
+  queueRequestSchema,
   downloadableDatasetSchema,
   getAnalysesSchema,
   exportComparisonSchema,
@@ -51,6 +52,7 @@ import {
 import { planStudy } from './studyPlan.js';
 import { STUDY_PRESETS } from './studyPresets.js';
 import {
+  ACTIVE_STATUSES,
   EPOCH_SERIES,
   RESUMABLE_STATUSES,
   type AnalysisInfo,
@@ -69,9 +71,11 @@ import {
   type ExportResult,
   type NewComparison,
   type NewStudy,
+  type QueueRequest,
   type RunDetail,
   type RunInfo,
   type RunStreamEvent,
+  type RunsPlacementInfo,
   type Series,
   type SeriesName,
   type StepSeriesName,
@@ -190,8 +194,12 @@ export class StudioService implements StudioApi {
   /** Sharpness analyses, computed in their own worker threads (app/analysis/manager.ts). */
   readonly analyses: AnalysisManager;
 
-  /** Runs on the job queue, when the studio was given one. */
-  readonly remote: RemoteRuns | undefined;
+  /** Runs on the job queue: the one the studio was opened with, or connected since (setQueue). */
+  #remote: RemoteRuns | undefined;
+  /** Where a new run trains when its request does not say. */
+  #newRuns: RunPlacement;
+  /** setQueue's changes, one after another: each starts from the queue the previous one left. */
+  #queueChanges: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly store: StudioStore,
@@ -200,7 +208,13 @@ export class StudioService implements StudioApi {
     private readonly backend: () => Promise<BackendInfo> = initBackend,
   ) {
     this.analyses = new AnalysisManager(store);
-    this.remote = queue && new RemoteRuns(store, manager.streams, queue);
+    this.#remote = queue && new RemoteRuns(store, manager.streams, queue);
+    this.#newRuns = queue ? 'queue' : 'local';
+  }
+
+  /** Runs on the job queue, when the studio has one now. */
+  get remote(): RemoteRuns | undefined {
+    return this.#remote;
   }
 
   static open(options: ServiceOptions = {}): StudioService {
@@ -219,7 +233,8 @@ export class StudioService implements StudioApi {
     await this.downloads.stop();
     await this.analyses.shutdown();
     // queued runs go on training on their workers; the next open catches up with them
-    await this.remote?.close();
+    await this.#queueChanges;
+    await this.#remote?.close();
     await this.manager.shutdown();
     this.store.close();
   }
@@ -245,7 +260,56 @@ export class StudioService implements StudioApi {
       databasePath: this.store.path,
       filesFolder: this.store.filesFolder,
       concurrency: this.manager.concurrency,
+      ...this.runsPlacement(),
     };
+  }
+
+  private runsPlacement(): RunsPlacementInfo {
+    const remote = this.#remote;
+    return { queue: remote ? { url: remote.queueUrl.redacted, connected: remote.connected } : null, newRuns: this.#newRuns };
+  }
+
+  async setQueue(request: QueueRequest): Promise<RunsPlacementInfo> {
+    const { url, newRuns } = check(queueRequestSchema, request, 'request');
+    // a malformed URL is refused at once, naming the field and never echoing it
+    const queue = typeof url === 'string' ? parseQueueUrl(url, 'request.url') : url;
+    const change = this.#queueChanges.then(() => this.changeQueue(queue, newRuns));
+    this.#queueChanges = change.catch(() => {});
+    return change;
+  }
+
+  /** queue: a queue to use instead, null for none, undefined to keep the current one. */
+  private async changeQueue(queue: QueueUrl | null | undefined, asked: RunPlacement | undefined): Promise<RunsPlacementInfo> {
+    const newRuns = asked ?? (queue === undefined ? this.#newRuns : queue === null ? 'local' : 'queue');
+    if (newRuns === 'queue' && (queue === null || (queue === undefined && !this.#remote))) {
+      throw new ConfigError('request.newRuns: new runs can go to a job queue only while one is connected; give its URL (request.url)');
+    }
+    if (queue !== undefined) {
+      const current = this.#remote;
+      if (current) this.refuseWhileQueuedRunsTrain(current, queue === null ? 'disconnecting it' : `switching to ${queue.redacted}`);
+      // tried first with a connection of its own: a queue that does not answer changes nothing
+      if (queue !== null) await RemoteRuns.probe(queue);
+      await current?.close();
+      this.#remote = queue === null ? undefined : new RemoteRuns(this.store, this.manager.streams, queue);
+      // answered the probe a moment ago; if it is lost again now, info() says so and ioredis reconnects
+      await this.#remote?.ready().catch(() => {});
+    }
+    this.#newRuns = newRuns;
+    return this.runsPlacement();
+  }
+
+  /**
+   * A run on the queue is paused, stopped and followed through the studio's connection to it (runs do not
+   * record which queue holds them): while any still trains or waits there, the queue stays.
+   */
+  private refuseWhileQueuedRunsTrain(current: RemoteRuns, change: string): void {
+    const active = this.store.listRuns().filter((run) => run.placement === 'queue' && ACTIVE_STATUSES.includes(run.status));
+    if (active.length === 0) return;
+    const named = active.slice(0, 5).map((run) => `#${run.id}`).join(', ') + (active.length > 5 ? ` and ${active.length - 5} more` : '');
+    throw new StateError(
+      `${active.length === 1 ? 'run' : 'runs'} ${named} still ${active.length === 1 ? 'trains or waits' : 'train or wait'} on the job queue at ${current.queueUrl.redacted}; ` +
+        `stop ${active.length === 1 ? 'it' : 'them'} or let ${active.length === 1 ? 'it' : 'them'} end before ${change}`,
+    );
   }
 
   async checkConfig(input: unknown): Promise<ConfigCheck> {
@@ -296,10 +360,11 @@ export class StudioService implements StudioApi {
 
   /** Where new runs train: as asked, else on the queue when the studio has one; a queue that does not answer is refused before anything is stored. */
   private async placement(asked: RunPlacement | undefined): Promise<RunPlacement> {
-    const placement = asked ?? (this.remote ? 'queue' : 'local');
+    const placement = asked ?? this.#newRuns;
     if (placement === 'queue') {
-      if (!this.remote) throw new ConfigError('request.placement: this studio has no job queue; start it with --queue URL (or FSAM_QUEUE_URL)');
-      await this.remote.ready();
+      const remote = this.#remote;
+      if (!remote) throw new ConfigError('request.placement: this studio has no job queue; connect one in Settings, or start it with --queue URL (or FSAM_QUEUE_URL)');
+      await remote.ready();
     }
     return placement;
   }
@@ -311,8 +376,8 @@ export class StudioService implements StudioApi {
   }
 
   private queued(): RemoteRuns {
-    if (!this.remote) throw new ConfigError('this run trains on a job queue; open the studio with that queue (--queue URL or FSAM_QUEUE_URL) to control it');
-    return this.remote;
+    if (!this.#remote) throw new ConfigError('this run trains on a job queue; connect that queue in Settings (or open the studio with --queue URL or FSAM_QUEUE_URL) to control it');
+    return this.#remote;
   }
 
   private isQueued(runId: number): boolean {

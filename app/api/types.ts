@@ -102,6 +102,30 @@ export interface StudioInfo {
   databasePath: string;
   filesFolder: string;
   concurrency: number;
+  /** The job queue the studio uses now (runs placed there train on remote workers), or null for none. */
+  queue: QueueInfo | null;
+  /** Where a new run trains when its request does not say: this machine, or the queue. */
+  newRuns: RunPlacement;
+}
+
+export interface QueueInfo {
+  /** Its address with the password replaced by *** (the only form that ever leaves the service). */
+  url: string;
+  /** Whether Redis answers now; the studio reconnects by itself when it does not. */
+  connected: boolean;
+}
+
+/** Where runs go, as Settings changes it: the fields of StudioInfo that setQueue sets. */
+export type RunsPlacementInfo = Pick<StudioInfo, 'queue' | 'newRuns'>;
+
+export interface QueueRequest {
+  /**
+   * A queue to connect (redis://[user:password@]host:port[/db], rediss://… for TLS), or null to disconnect;
+   * absent: the queue stays as it is. Kept in the service's memory only, never stored or echoed.
+   */
+  url?: string | null;
+  /** Where new runs go from now on; default when connecting: the queue, when disconnecting: this machine. */
+  newRuns?: RunPlacement;
 }
 
 export interface FieldProblem {
@@ -216,6 +240,14 @@ export interface StudioApi {
   analyzeRun(request: AnalysisRequest): Promise<AnalysisInfo>;
   /** Every analysis of these runs (with progress while running, the result once completed), newest first. */
   getAnalyses(request: { runIds: number[] }): Promise<AnalysisInfo[]>;
+
+  /**
+   * Chooses where runs go while the studio runs: connects a job queue (refused in words, the previous one
+   * kept, when Redis does not answer or refuses the password), disconnects it, or sets where new runs
+   * train. Changing or dropping a queue is refused while runs on it are still active: they could no longer
+   * be paused, stopped or followed.
+   */
+  setQueue(request: QueueRequest): Promise<RunsPlacementInfo>;
 }
 
 /**
@@ -258,5 +290,6 @@ export const STUDIO_API_CALLS = [
   'resumeStudy',
   'deleteStudy',
   'exportStudy',
+  'setQueue',
 ] as const satisfies readonly (keyof StudioApi)[];
 export const STUDIO_API_SUBSCRIPTIONS = ['onRunUpdate', 'subscribeRun'] as const satisfies readonly (keyof StudioApi)[];

@@ -26,6 +26,8 @@ import { bullConnection, describeQueueError, type QueueUrl } from './queueUrl.js
 /** How long one XREAD waits for events before it checks whether the studio is closing. */
 const READ_BLOCK_MS = 1000;
 const READ_COUNT = 200;
+/** How long ready() waits for Redis to answer before the queue is refused as unreachable. */
+const READY_TIMEOUT_MS = 10_000;
 
 export class RemoteRuns {
   readonly studioId: string;
@@ -50,13 +52,53 @@ export class RemoteRuns {
     this.consuming = this.consume();
   }
 
-  /** Resolves once Redis answers; a wrong password or no server is refused in words (the URL redacted). */
-  async ready(): Promise<void> {
+  /**
+   * Checks that Redis answers at `queueUrl` with a connection of its own, closed again: a queue chosen in
+   * Settings is tried before anything (a consumer, a cursor row) is opened for it. Refused in words, the URL
+   * redacted.
+   */
+  static async probe(queueUrl: QueueUrl, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+    const probe = new Redis({ ...queueUrl.connection, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // the connection's own error says why (WRONGPASS, ECONNREFUSED); the call that failed only says "Connection is closed"
+    let cause: unknown;
+    probe.on('error', (error) => (cause ??= error));
     try {
-      await this.redis.ping();
+      await probe.connect();
+      await probe.ping();
+    } catch (error) {
+      throw new StateError(describeQueueError(cause ?? error, queueUrl));
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /**
+   * Resolves once Redis answers; a wrong password or no server is refused in words (the URL redacted).
+   * Bounded: with BullMQ's maxRetriesPerRequest null a PING to an address where nothing listens would wait
+   * for ever, so the connection's first error (ECONNREFUSED, WRONGPASS) or the time limit decides first.
+   */
+  async ready(timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+    let settle = () => {};
+    const failed = new Promise<never>((_resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`ETIMEDOUT: no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      this.redis.once('error', reject);
+      settle = () => {
+        clearTimeout(timer);
+        this.redis.off('error', reject);
+      };
+    });
+    try {
+      await Promise.race([this.redis.ping(), failed]);
     } catch (error) {
       throw new StateError(describeQueueError(error, this.queueUrl));
+    } finally {
+      settle();
     }
+  }
+
+  /** Whether the studio's connection to Redis is up now (ioredis reconnects by itself when it is not). */
+  get connected(): boolean {
+    return this.redis.status === 'ready';
   }
 
   /** Hands a run (stored as queued, placement 'queue') to the queue as its next attempt. */

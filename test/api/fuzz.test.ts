@@ -190,6 +190,8 @@ function template(method: (typeof STUDIO_API_CALLS)[number], f: Fuzzer): unknown
     case 'downloadDataset': return [f.pick(DOWNLOADABLE_DATASETS)];
     case 'analyzeRun': return [{ runId: f.id(), batches: 1, batchSize: 16, ascentSteps: 1, powerIterations: 2, curvePoints: 3, surfacePoints: 3 }];
     case 'getAnalyses': return [{ runIds: [f.id()] }];
+    // no URL: a fuzzed one must not send the service connecting to addresses on the network
+    case 'setQueue': return [{ newRuns: f.pick(['local', 'queue']), ...(f.chance(0.3) ? { url: null } : {}) }];
     default: return [];
   }
 }

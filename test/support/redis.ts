@@ -4,12 +4,14 @@
  * production Redis's would, so that `stop()` then `start()` is a Redis lost for a while, not one wiped.
  * Tests skip (with the reason) where redis-server is not installed.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 
 export const REDIS_SERVER = process.env.FSAM_REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -77,4 +79,19 @@ export async function startRedis(): Promise<TestRedis> {
   };
   await start();
   return { port, password, url: `redis://:${password}@127.0.0.1:${port}/0`, start, stop, close };
+}
+
+/**
+ * A redis-server for the tests of one file: started before them (unless redis-server is missing: they skip
+ * with `redisMissing`) and stopped after them. Returns the running server, for the tests to use.
+ */
+export function redisForTests(): () => TestRedis {
+  let redis: TestRedis | undefined;
+  before(async () => {
+    if (redisMissing === undefined) redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.close();
+  });
+  return () => redis ?? assert.fail(`redis-server is not running: ${redisMissing ?? 'a test ran before the file started it'}`);
 }

@@ -1,7 +1,7 @@
 /** The service's description of itself (backend, presets, defaults, paths), loaded once and on reconnect. */
 import { getApi, onReconnect } from './api.js';
 import { messageOf } from './errors.js';
-import type { StudioInfo } from './contract.js';
+import type { RunsPlacementInfo, StudioInfo } from './contract.js';
 
 class InfoStore {
   info = $state.raw<StudioInfo | null>(null);
@@ -10,6 +10,11 @@ class InfoStore {
   start(): () => void {
     void this.load();
     return onReconnect(() => void this.load());
+  }
+
+  /** What setQueue answered: where runs go now, without asking for the whole description again. */
+  setPlacement(placement: RunsPlacementInfo): void {
+    if (this.info !== null) this.info = { ...this.info, ...placement };
   }
 
   async load(): Promise<void> {
