@@ -12,7 +12,8 @@ import { Redis } from 'ioredis';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTIVE_STATUSES, RESUMABLE_STATUSES, type RunStatus } from '../domain/index.js';
-import { recordWorkerReport } from '../runs/recording.js';
+import { recordStatus, recordWorkerReport } from '../runs/recording.js';
+import { RunEnds } from '../runs/runEnds.js';
 import type { RunStreams } from '../runs/streams.js';
 import type { RunInfo } from '../store/records.js';
 import type { StudioStore } from '../store/store.js';
@@ -34,7 +35,7 @@ export class RemoteRuns {
   private readonly redis: Redis;
   private readonly reader: Redis;
   private readonly queue: Queue;
-  private readonly endWaiters = new Map<number, ((run: RunInfo) => void)[]>();
+  private readonly ends: RunEnds;
   private closed = false;
   private readonly consuming: Promise<void>;
 
@@ -44,6 +45,7 @@ export class RemoteRuns {
     readonly queueUrl: QueueUrl,
   ) {
     this.studioId = store.queueCursors.open(queueUrl.redacted).studioId;
+    this.ends = new RunEnds(store);
     this.redis = new Redis(queueUrl.connection);
     this.reader = new Redis(queueUrl.connection);
     for (const connection of [this.redis, this.reader]) connection.on('error', () => {}); // ioredis reconnects; the calls that fail say why
@@ -150,7 +152,7 @@ export class RemoteRuns {
     if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
       await job.remove().catch(() => {});
       this.transition(runId, 'stopped', 'stopped before a worker started it');
-      this.notifyEnd(runId);
+      this.ends.notify(runId);
     }
     return this.store.getRun(runId);
   }
@@ -171,9 +173,7 @@ export class RemoteRuns {
   }
 
   waitForEnd(runId: number): Promise<RunInfo> {
-    const run = this.store.getRun(runId);
-    if (!ACTIVE_STATUSES.includes(run.status)) return Promise.resolve(run);
-    return new Promise((resolve) => this.endWaiters.set(runId, [...(this.endWaiters.get(runId) ?? []), resolve]));
+    return this.ends.wait(runId);
   }
 
   /** Stops reading events and disconnects; the workers go on, and the next open catches up with them. */
@@ -182,7 +182,7 @@ export class RemoteRuns {
     this.reader.disconnect();
     await this.consuming;
     // whoever follows a run is told where it stands now: it goes on training, but this studio no longer follows it
-    for (const runId of [...this.endWaiters.keys()]) this.notifyEnd(runId);
+    this.ends.notifyAll();
     await this.queue.close().catch(() => {});
     this.redis.disconnect();
   }
@@ -229,7 +229,7 @@ export class RemoteRuns {
       this.store.queueCursors.advance(this.queueUrl.redacted, id);
       return result;
     });
-    if (ended && envelope) this.notifyEnd(envelope.runId);
+    if (ended && envelope) this.ends.notify(envelope.runId);
   }
 
   /** Applies one event to its run; true when the run has ended. Events of a deleted run, or of an earlier attempt, are skipped. */
@@ -276,16 +276,6 @@ export class RemoteRuns {
   }
 
   private transition(runId: number, status: RunStatus, message: string | null): RunInfo {
-    const run = this.store.setStatus(runId, status, message);
-    this.streams.publishRun(runId);
-    return run;
-  }
-
-  private notifyEnd(runId: number): void {
-    const waiters = this.endWaiters.get(runId);
-    if (!waiters) return;
-    this.endWaiters.delete(runId);
-    const run = this.store.getRun(runId);
-    for (const resolve of waiters) resolve(run);
+    return recordStatus(this.store, this.streams, runId, status, message);
   }
 }

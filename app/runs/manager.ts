@@ -6,14 +6,15 @@
 import { availableParallelism } from 'node:os';
 import type { RunStatus } from '../domain/index.js';
 import type { RunInfo, RunStreamEvent, Unsubscribe } from '../store/records.js';
-import { ACTIVE_STATUSES, RESUMABLE_STATUSES } from '../domain/index.js';
+import { RESUMABLE_STATUSES } from '../domain/index.js';
 import { failureMessage, startWorkerJob, WorkerExitError, type WorkerJob } from '../jobs/workerJob.js';
 import type { StudioStore } from '../store/store.js';
 import { usableConfig } from '../store/storedConfig.js';
 import type { RunSummary } from '../training/trainer.js';
 import { StateError } from '../validation.js';
 import type { ManagerToWorker, WorkerTask, WorkerToManager } from './protocol.js';
-import { recordWorkerReport } from './recording.js';
+import { recordStatus, recordWorkerReport } from './recording.js';
+import { RunEnds } from './runEnds.js';
 import { RunStreams } from './streams.js';
 
 /** One run per two cores: a TF.js step already keeps a core busy, and the main side needs room to write. */
@@ -57,7 +58,7 @@ export class RunManager {
   readonly streams: RunStreams;
   private readonly queue: { runId: number; resumeFrom: string | null }[] = [];
   private readonly active = new Map<number, ActiveRun>();
-  private readonly endWaiters = new Map<number, ((run: RunInfo) => void)[]>();
+  private readonly ends: RunEnds;
   private closed = false;
 
   constructor(
@@ -67,6 +68,7 @@ export class RunManager {
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
     this.streams = new RunStreams(store);
+    this.ends = new RunEnds(store);
   }
 
   /** Queues a run the store holds as "queued"; it starts when a slot is free. */
@@ -114,7 +116,7 @@ export class RunManager {
     if (queued >= 0) {
       this.queue.splice(queued, 1);
       this.transition(runId, 'stopped', 'stopped before it started');
-      this.notifyEnd(runId);
+      this.ends.notify(runId);
       return this.store.getRun(runId);
     }
     const active = this.active.get(runId);
@@ -160,9 +162,7 @@ export class RunManager {
 
   /** Resolves with the run once it is no longer queued, running or paused. */
   waitForEnd(runId: number): Promise<RunInfo> {
-    const run = this.store.getRun(runId);
-    if (!ACTIVE_STATUSES.includes(run.status)) return Promise.resolve(run);
-    return new Promise((resolve) => this.endWaiters.set(runId, [...(this.endWaiters.get(runId) ?? []), resolve]));
+    return this.ends.wait(runId);
   }
 
   get activeRunIds(): number[] {
@@ -177,7 +177,7 @@ export class RunManager {
     this.closed = true;
     for (const { runId } of this.queue.splice(0)) {
       this.transition(runId, 'interrupted', 'the studio closed before this run started; resume it to start it');
-      this.notifyEnd(runId);
+      this.ends.notify(runId);
     }
     const running = [...this.active.values()];
     await Promise.all(
@@ -204,7 +204,7 @@ export class RunManager {
     if (run.configProblem !== undefined) {
       // queued before its stored config stopped validating: it fails with the reason, and the queue goes on
       this.transition(runId, 'failed', run.configProblem);
-      this.notifyEnd(runId);
+      this.ends.notify(runId);
       return;
     }
     const task: WorkerTask = { runId, config: usableConfig(run), runFolder: this.store.runFolder(runId), resumeFrom };
@@ -231,7 +231,7 @@ export class RunManager {
     }
     await job.exited;
     this.active.delete(runId);
-    this.notifyEnd(runId);
+    this.ends.notify(runId);
     this.pump();
   }
 
@@ -245,16 +245,6 @@ export class RunManager {
   }
 
   private transition(runId: number, status: RunStatus, message: string | null): RunInfo {
-    const run = this.store.setStatus(runId, status, message);
-    this.streams.publishRun(runId);
-    return run;
-  }
-
-  private notifyEnd(runId: number): void {
-    const waiters = this.endWaiters.get(runId);
-    if (!waiters) return;
-    this.endWaiters.delete(runId);
-    const run = this.store.getRun(runId);
-    for (const resolve of waiters) resolve(run);
+    return recordStatus(this.store, this.streams, runId, status, message);
   }
 }

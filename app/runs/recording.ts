@@ -3,6 +3,8 @@
  * streams. One function for both paths a report takes — a local worker thread (RunManager) and a remote
  * worker's event read from the queue (app/queue/remoteRuns.ts) — so a run looks the same wherever it trained.
  */
+import type { RunStatus } from '../domain/index.js';
+import type { RunInfo } from '../store/records.js';
 import type { StudioStore } from '../store/store.js';
 import type { WorkerToManager } from './protocol.js';
 import type { RunStreams } from './streams.js';
@@ -28,4 +30,11 @@ export function recordWorkerReport(store: StudioStore, streams: RunStreams, runI
       store.replaceCheckpoint(runId, message.path, message.bytes, message.step);
       break;
   }
+}
+
+/** A run's new status (and why), recorded and published: the one way both paths change it. */
+export function recordStatus(store: StudioStore, streams: RunStreams, runId: number, status: RunStatus, message: string | null): RunInfo {
+  const run = store.setStatus(runId, status, message);
+  streams.publishRun(runId);
+  return run;
 }
