@@ -7,7 +7,7 @@ import { StudioService } from '../api/service.js';
 import type { RunInfo } from '../api/types.js';
 import { defaultConcurrency } from '../runs/manager.js';
 import { resolveDatabasePath } from '../platform/location.js';
-import { parseQueueUrl, type QueueUrl } from '../queue/queueUrl.js';
+import { queueFrom } from '../queue/queueUrl.js';
 import { createProgressReporter } from './progress.js';
 import { UsageError } from './usage.js';
 
@@ -24,12 +24,6 @@ export const STORE_FLAGS_HELP = `Store:
                          redis://[user:password@]host:port[/db], rediss://… for TLS; default FSAM_QUEUE_URL,
                          which keeps a password off the command line (fsam-studio worker --help)`;
 
-/** The job queue a command was given (--queue, else FSAM_QUEUE_URL), validated; undefined for none. */
-export function queueFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): QueueUrl | undefined {
-  const text = flag ?? env.FSAM_QUEUE_URL;
-  if (text === undefined || text === '') return undefined;
-  return parseQueueUrl(text, flag !== undefined ? '--queue' : 'FSAM_QUEUE_URL');
-}
 
 /** Exit code of a command cut short by Ctrl+C (128 + SIGINT). */
 export const EXIT_INTERRUPTED = 130;

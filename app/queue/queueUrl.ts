@@ -69,6 +69,13 @@ export function parseQueueUrl(input: unknown, where = 'queue'): QueueUrl {
   };
 }
 
+/** The job queue a command or app was given (--queue, else FSAM_QUEUE_URL), validated; undefined for none. */
+export function queueFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): QueueUrl | undefined {
+  const text = flag ?? env.FSAM_QUEUE_URL;
+  if (text === undefined || text === '') return undefined;
+  return parseQueueUrl(text, flag !== undefined ? '--queue' : 'FSAM_QUEUE_URL');
+}
+
 /**
  * An error from Redis in words for the user, with nothing of the URL but its redacted form: a wrong
  * password, no password given, or no server at that address.

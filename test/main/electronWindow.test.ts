@@ -128,6 +128,12 @@ test('store and concurrency: --db, then FSAM_DB, then studio.db in userData; the
   assert.throws(() => desktopOptions({ ...base, argv: [...base.argv, '--concurrency', 'many'] }), /got "many"/);
   assert.throws(() => desktopOptions({ ...base, argv: [...base.argv, '--db'] }), /--db needs a file/);
 
+  // the job queue, as the CLI takes it: the flag, else FSAM_QUEUE_URL; a bad one is refused without echoing it
+  assert.equal(plain.queue, undefined);
+  assert.equal(desktopOptions({ ...base, env: { FSAM_QUEUE_URL: 'redis://:s3cret@gpu-box:6380/2' } }).queue?.redacted, 'redis://:***@gpu-box:6380/2');
+  assert.equal(desktopOptions({ ...base, argv: [...base.argv, '--queue', 'rediss://fsam:pw@q.lan:6390'], env: { FSAM_QUEUE_URL: 'redis://other:1/0' } }).queue?.redacted, 'rediss://fsam:***@q.lan:6390/0');
+  assert.throws(() => desktopOptions({ ...base, argv: [...base.argv, '--queue', 'http://:s3cret@host'] }), (error: Error) => /--queue: must start with redis:\/\/ or rediss:\/\//.test(error.message) && !error.message.includes('s3cret'));
+
   const packaged = desktopOptions({ ...base, argv: ['/opt/F-SAM Studio/fsam-studio'], packaged: true });
   assert.equal(packaged.sqliteNativeBinding, undefined, 'packaged, node_modules holds the Electron build');
   assert.equal(packaged.databasePath, join(userDataFolder, DATABASE_FILE_NAME));

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../../engine/backend.js';
 import { RemoteWorker } from '../../queue/remoteWorker.js';
 import { usageErrorFrom } from '../args.js';
-import { queueFrom } from '../session.js';
+import { queueFrom } from '../../queue/queueUrl.js';
 import { UsageError } from '../usage.js';
 
 export const WORKER_HELP = `fsam-studio worker — train runs that a studio puts on a job queue (Redis, with BullMQ)
