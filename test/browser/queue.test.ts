@@ -43,6 +43,7 @@ test('Settings: a queue connected from the UI shows only its redacted URL; its r
   // a wrong password: refused in words, the password not echoed, nothing connected
   await page.getByTestId('new-runs-queue').check();
   await page.getByTestId('queue-url-input').fill(`redis://:not-${redis.password}@127.0.0.1:${redis.port}/0`);
+  assert.equal(await page.getByTestId('queue-url-input').getAttribute('type'), 'password', 'the address is masked while typed: it carries the password');
   await page.getByTestId('queue-connect').click();
   const error = page.getByTestId('queue-error');
   await error.waitFor();
