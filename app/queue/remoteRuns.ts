@@ -27,6 +27,8 @@ import { bullConnection, describeQueueError, type QueueUrl } from './queueUrl.js
 /** How long one XREAD waits for events before it checks whether the studio is closing. */
 const READ_BLOCK_MS = 1000;
 const READ_COUNT = 200;
+/** How long delete() waits for a training run's worker to stop it before the run is forgotten anyway. */
+const DELETE_WAIT_MS = 30_000;
 /** How long ready() waits for Redis to answer before the queue is refused as unreachable. */
 const READY_TIMEOUT_MS = 10_000;
 
@@ -162,8 +164,10 @@ export class RemoteRuns {
     const run = this.store.getRun(runId);
     if (ACTIVE_STATUSES.includes(run.status)) {
       await this.stop(runId);
-      const ended = await Promise.race([this.waitForEnd(runId), new Promise<undefined>((resolve) => setTimeout(resolve, 30_000))]);
-      void ended; // a worker that does not answer in time is not waited for: its later events name a run that no longer exists and are skipped
+      // a worker that does not answer in time is not waited for: its later events name a run that no longer exists and are skipped
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.waitForEnd(runId), new Promise<void>((resolve) => (timer = setTimeout(resolve, DELETE_WAIT_MS)))]);
+      clearTimeout(timer);
     }
     const job = await this.queue.getJob(runJobId({ studioId: this.studioId, runId, attempt: run.queueAttempt }));
     await job?.remove().catch(() => {});

@@ -102,7 +102,15 @@ export class RemoteWorker {
 
   private send(studioId: string, envelope: { runId: number; attempt: number; event: RemoteEvent }): Promise<unknown> {
     const fields = encodeEvent(envelope);
-    this.sending = this.sending.then(() => this.redis.xadd(keys.events(studioId), '*', ...fields)).catch((error: unknown) => this.log(`could not send an event of run ${envelope.runId}: ${describeQueueError(error, this.options.queue)}`));
+    return this.inOrder(envelope.runId, () => this.redis.xadd(keys.events(studioId), '*', ...fields));
+  }
+
+  /**
+   * Runs a Redis write after every earlier one. A failure is logged and the chain goes on: it must neither
+   * skip the writes after it nor be left as an unhandled rejection.
+   */
+  private inOrder(runId: number, write: () => Promise<unknown>): Promise<unknown> {
+    this.sending = this.sending.then(write).catch((error: unknown) => this.log(`could not send an event of run ${runId}: ${describeQueueError(error, this.options.queue)}`));
     return this.sending;
   }
 
@@ -192,7 +200,7 @@ export class RemoteWorker {
             const data = readFileSync(message.path);
             rmSync(message.path, { force: true });
             // the key first: a replacement worker resumes from the newest checkpoint even if the event is still buffered
-            this.sending = this.sending.then(() => this.redis.set(keys.checkpoint(studioId, runId), data));
+            void this.inOrder(runId, () => this.redis.set(keys.checkpoint(studioId, runId), data));
             void send({ type: 'checkpoint', body: { step: message.step }, data });
             break;
           }

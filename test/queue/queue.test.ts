@@ -4,7 +4,7 @@
  * killed with SIGKILL mid-run and the studio is closed and reopened mid-study, and still every run completes
  * with every step once and the killed run's weights equal an uninterrupted local run's bit for bit.
  */
-import { test, after, before } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Queue } from 'bullmq';
@@ -20,20 +20,13 @@ import { readCheckpoint } from '../../app/training/checkpoint.js';
 import type { TrainConfig } from '../../app/training/config.js';
 import { runCli } from '../support/cli.js';
 import { startWorker } from '../support/queueWorkers.js';
-import { redisMissing, startRedis, type TestRedis } from '../support/redis.js';
+import { redisForTests, redisMissing } from '../support/redis.js';
 import { temporaryFolder, tinyRunConfig, until } from '../support/runs.js';
 
 const skip = redisMissing;
 const folder = temporaryFolder('fsam-queue-');
-let redis: TestRedis;
-
-before(async () => {
-  if (!skip) redis = await startRedis();
-});
-after(async () => {
-  await redis?.close();
-  folder.remove();
-});
+const runningRedis = redisForTests();
+after(() => folder.remove());
 
 function weights(path: string): Map<string, number[]> {
   return new Map(readCheckpoint(path).network.map((t) => [t.name, [...t.values]]));
@@ -63,6 +56,7 @@ async function localWeights(runConfig: TrainConfig): Promise<Map<string, number[
 }
 
 test('two workers train a study; a malformed job is refused; a worker killed with -9 and a studio closed mid-study lose nothing', { skip, timeout: 600_000 }, async () => {
+  const redis = runningRedis();
   const queue = parseQueueUrl(redis.url);
   const databasePath = `${folder.path}/studio.db`;
   const workers = [startWorker(redis.url), startWorker(redis.url)];
@@ -154,6 +148,7 @@ test('two workers train a study; a malformed job is refused; a worker killed wit
 });
 
 test('a wrong password is refused in words, without echoing it, and nothing trains', { skip, timeout: 120_000 }, async () => {
+  const redis = runningRedis();
   const wrong = `redis://:not-${redis.password}@127.0.0.1:${redis.port}/0`;
   const result = await runCli(['worker', '--queue', wrong]);
   assert.equal(result.code, 1, result.stderr);
@@ -166,6 +161,7 @@ test('a wrong password is refused in words, without echoing it, and nothing trai
 });
 
 test('pause, resume, stop, resume, Ctrl+C on the worker and delete a queued run; a run stopped while it waits; Redis lost for a while mid-run', { skip, timeout: 600_000 }, async () => {
+  const redis = runningRedis();
   const queue = parseQueueUrl(redis.url);
   const worker = startWorker(redis.url, { lockMs: 20_000 });
   const workers = [worker];
